@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+/**
+ * The environment, as the api and the worker both read it. Every variable has a default that
+ * works on one machine, so an empty environment is a valid one.
+ */
+export const configSchema = z
+  .object({
+    REDIS_URL: url(['redis:', 'rediss:'])
+      .default('redis://127.0.0.1:6379')
+      .describe("BullMQ's Redis"),
+    DATABASE_URL: url(['mysql:', 'mariadb:'])
+      .default('mysql://root@127.0.0.1:3306/strongbox')
+      .describe('MySQL or MariaDB; the database is created when it does not exist'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"')
+      .default('strongbox')
+      .describe('BullMQ key prefix, so one Redis can hold several deployments'),
+    SOURCE_ROOT: z
+      .string()
+      .min(1)
+      .default('./data')
+      .describe('folders named in requests are resolved inside it, and only inside it'),
+    BACKUP_FOLDER: z.string().min(1).default('./backup').describe('where snapshots are written'),
+    HOST: z.string().min(1).default('127.0.0.1').describe('API listen address'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('API listen port'),
+    API_TOKENS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t.length > 0),
+      )
+      .describe('comma-separated bearer tokens; when set, every route but /health needs one'),
+    ALLOW_NO_AUTH: boolean
+      .default(false)
+      .describe('allow listening on a non-loopback address without API_TOKENS'),
+    WORKER_CONCURRENCY: positiveInt(64).default(2).describe('jobs at once per worker process'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('pino level'),
+    RETENTION_KEEP_LAST: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('per folder, keep this many newest successful snapshots (0: no limit by count)'),
+    RETENTION_KEEP_DAILY: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('per folder, keep the newest snapshot of each of this many days (0: no limit by day)'),
+  })
+  .transform((env) => ({
+    redisUrl: env.REDIS_URL,
+    databaseUrl: env.DATABASE_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    sourceRoot: path.resolve(env.SOURCE_ROOT),
+    backupFolder: path.resolve(env.BACKUP_FOLDER),
+    host: env.HOST,
+    port: env.PORT,
+    apiTokens: env.API_TOKENS,
+    allowNoAuth: env.ALLOW_NO_AUTH,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    logLevel: env.LOG_LEVEL,
+    retention: { keepLast: env.RETENTION_KEEP_LAST, keepDaily: env.RETENTION_KEEP_DAILY },
+  }));
+
+export type Config = z.output<typeof configSchema>;
+
+/**
+ * Reads the configuration once, at start. Empty strings count as unset, so `PORT=` in a
+ * compose file means "the default" rather than "invalid".
+ *
+ * @throws ConfigError listing every bad variable at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(configSchema.in.shape);
+  const input: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0] ?? 'environment');
+        const shown = key === 'API_TOKENS' ? '(hidden)' : JSON.stringify(input[key]);
+        return `${key}=${shown}: ${issue.message}`;
+      }),
+    );
+  }
+  const config = parsed.data;
+  if (config.sourceRoot === config.backupFolder) {
+    throw new ConfigError(['SOURCE_ROOT and BACKUP_FOLDER must be different folders']);
+  }
+  return config;
+}
