@@ -1,0 +1,26 @@
+import type { ResultSetHeader } from 'mysql2/promise';
+import type { Db, DbConnection } from '../connection.js';
+import type { LogAction, LogStatus } from './log.js';
+
+export interface NewLogEntry {
+  action: LogAction;
+  parameter: string | null;
+  status: LogStatus;
+  jobId?: string | null;
+  message?: string | null;
+}
+
+/** Appends one audit row; pass a transaction's connection to write it with that transaction. */
+export async function insertLog(db: Db | DbConnection, entry: NewLogEntry): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>(
+    'INSERT INTO log (action, parameter, status, job_id, message) VALUES (?, ?, ?, ?, ?)',
+    [
+      entry.action,
+      entry.parameter === null ? null : entry.parameter.slice(0, 1000),
+      entry.status,
+      entry.jobId ?? null,
+      entry.message ? entry.message.slice(0, 2000) : null,
+    ],
+  );
+  return result.insertId;
+}
