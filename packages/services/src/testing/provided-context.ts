@@ -1,0 +1,14 @@
+// What the global setup hands to every test file through `inject()`.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A Redis server for the tests, e.g. `redis://127.0.0.1:6390`. Isolate with {@link testPrefix}. */
+    redisUrl: string;
+    /**
+     * A MySQL/MariaDB server for the tests, as root, e.g. `mysql://root@127.0.0.1:3390` (a database in
+     * the URL is ignored by createTestDatabase). Isolate with createTestDatabase.
+     */
+    databaseUrl: string;
+  }
+}
+
+export {};
