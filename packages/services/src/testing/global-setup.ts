@@ -10,7 +10,7 @@ import './provided-context.js';
 
 /**
  * vitest global setup: provides `redisUrl` and `databaseUrl` to the tests. Takes them from REDIS_URL and
- * DATABASE_URL when set; otherwise starts throwaway servers from the system's binaries in a temp dir,
+ * DATABASE_URL when set (`databaseUrl` without the database name); otherwise starts throwaway servers from the system's binaries in a temp dir,
  * and removes them at teardown.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -47,12 +47,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ]);
     started.push(...[redis, mariadb].filter((server) => server !== undefined));
     project.provide('redisUrl', redis?.url ?? redisUrl!);
-    project.provide('databaseUrl', mariadb?.url ?? databaseUrl!);
+    project.provide('databaseUrl', mariadb?.url ?? serverUrl(databaseUrl!));
   } catch (error) {
     await teardown();
     throw error;
   }
   return teardown;
+}
+
+// Tests get the server, not a database on it: each creates its own with createTestDatabase.
+function serverUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.pathname = '';
+  return url.toString().replace(/\/$/, '');
 }
 
 // Like Promise.all, but when one fails the others are still waited for and stopped.

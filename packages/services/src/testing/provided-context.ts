@@ -4,8 +4,8 @@ declare module 'vitest' {
     /** A Redis server for the tests, e.g. `redis://127.0.0.1:6390`. Isolate with {@link testPrefix}. */
     redisUrl: string;
     /**
-     * A MySQL/MariaDB server for the tests, as root, e.g. `mysql://root@127.0.0.1:3390` (a database in
-     * the URL is ignored by createTestDatabase). Isolate with createTestDatabase.
+     * A MySQL/MariaDB server for the tests, as root, e.g. `mysql://root@127.0.0.1:3390`, with no database
+     * name. Isolate with createTestDatabase.
      */
     databaseUrl: string;
   }
