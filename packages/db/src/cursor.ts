@@ -4,7 +4,10 @@ export function encodeCursor(values: readonly (string | number)[]): string {
 }
 
 /** The values behind a cursor, or null when it is not one of ours. */
-export function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): (string | number)[] | null {
+export function decodeCursor(
+  cursor: string,
+  shape: readonly ('string' | 'number')[],
+): (string | number)[] | null {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(values) || values.length !== shape.length) return null;

@@ -1,4 +1,11 @@
-export { type ConnectOptions, connectDatabase, type Db, type DbConnection, inTransaction, parseDatabaseUrl } from './connection.js';
+export {
+  type ConnectOptions,
+  connectDatabase,
+  type Db,
+  type DbConnection,
+  inTransaction,
+  parseDatabaseUrl,
+} from './connection.js';
 export type { Page } from './cursor.js';
 export { type ActiveJobRef, listActiveJobs } from './jobs/active-jobs.js';
 export { finishJob, type JobOutcome } from './jobs/finish-job.js';

@@ -12,7 +12,11 @@ export interface ActiveJobRef {
  * Jobs that MySQL says are queued or running and that were created before `olderThanSeconds`
  * ago: the reconciler checks that each of them is still known to the queue.
  */
-export async function listActiveJobs(db: Db, olderThanSeconds: number, limit = 1000): Promise<ActiveJobRef[]> {
+export async function listActiveJobs(
+  db: Db,
+  olderThanSeconds: number,
+  limit = 1000,
+): Promise<ActiveJobRef[]> {
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT id, kind, status FROM backup_job
      WHERE status IN ('queued', 'running') AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND

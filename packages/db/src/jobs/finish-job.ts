@@ -52,10 +52,9 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
       ],
     );
     if (update.affectedRows !== 1) return false;
-    const [rows] = await tx.execute<RowDataPacket[]>(
-      'SELECT kind, folder FROM backup_job WHERE id = ?',
-      [id],
-    );
+    const [rows] = await tx.execute<RowDataPacket[]>('SELECT kind, folder FROM backup_job WHERE id = ?', [
+      id,
+    ]);
     const row = rows[0] as { kind: JobKind; folder: string };
     await insertLog(tx, {
       action: actionOf(row.kind),

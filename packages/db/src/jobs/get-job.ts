@@ -3,6 +3,8 @@ import type { Db } from '../connection.js';
 import { JOB_COLUMNS, type Job, jobFromRow } from './job.js';
 
 export async function getJob(db: Db, id: string): Promise<Job | null> {
-  const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${JOB_COLUMNS} FROM backup_job WHERE id = ?`, [id]);
+  const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${JOB_COLUMNS} FROM backup_job WHERE id = ?`, [
+    id,
+  ]);
   return rows[0] ? jobFromRow(rows[0]) : null;
 }

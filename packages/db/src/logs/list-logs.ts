@@ -62,6 +62,8 @@ export async function listLogs(db: Db, query: ListLogsQuery): Promise<Page<LogEn
       message: row.message ?? null,
     })),
     nextCursor:
-      rows.length > query.limit && last ? encodeCursor([(last.date as Date).getTime(), Number(last.id)]) : null,
+      rows.length > query.limit && last
+        ? encodeCursor([(last.date as Date).getTime(), Number(last.id)])
+        : null,
   };
 }
