@@ -1,0 +1,1 @@
+export { type AppDeps, BODY_LIMIT, type BuildAppOptions, buildApp, serviceApp } from './app.js';

@@ -1,0 +1,61 @@
+import { type Config, ConfigError, loadConfig } from '@strongbox/config';
+import { connectDatabase, migrate } from '@strongbox/db';
+import { connectRedis, createQueue } from '@strongbox/queue';
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { isLoopback } from './lib/loopback.js';
+
+const GRACE_MS = 10_000;
+
+/** The API process: read the environment, migrate, listen, and close everything on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = readConfig();
+  if (config.apiTokens.length === 0 && !config.allowNoAuth && !isLoopback(config.host)) {
+    process.stderr.write(
+      `Refusing to listen on ${config.host} without API_TOKENS: anyone who can reach it could start backups. ` +
+        'Set API_TOKENS, listen on 127.0.0.1 (HOST), or set ALLOW_NO_AUTH=true if something in front of the API checks callers.\n',
+    );
+    process.exit(1);
+  }
+
+  const db = await connectDatabase(config.databaseUrl);
+  const redis = connectRedis(config.redisUrl, 'producer');
+  const queue = createQueue({ connection: redis, prefix: config.queuePrefix });
+  const app = await buildApp({ config, db, queue, redis });
+  // A producer fails fast while Redis is down; the API still answers and the reconciler catches up.
+  redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
+
+  closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an uncaught error');
+    else app.log.info({ signal }, 'closing');
+    await app.close();
+    await queue.close();
+    redis.disconnect();
+    await db.end();
+  });
+
+  const applied = await migrate(db, {
+    onApplied: (name) => app.log.info({ migration: name }, 'migration applied'),
+  });
+  app.log.info({ applied: applied.length }, 'schema up to date');
+  await app.listen({ host: config.host, port: config.port });
+}
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `The API could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TimeoutError, withTimeout } from '../../lib/with-timeout.js';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+const readiness = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.object({ mysql: z.string(), redis: z.string() }),
+});
+
+/**
+ * GET /health: the process is up (no auth, no dependencies). GET /ready: MySQL and Redis both
+ * answer, else 503 naming which does not.
+ */
+const health: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/health',
+    { config: { auth: false }, schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get('/ready', { schema: { response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
+    const [mysql, redis] = await Promise.all([
+      check(() => app.db.query('SELECT 1')),
+      check(() => app.redis.ping()),
+    ]);
+    for (const [name, result] of Object.entries({ mysql, redis })) {
+      if (result.error) request.log.warn({ err: result.error, dependency: name }, 'not ready');
+    }
+    const ok = !mysql.error && !redis.error;
+    return reply
+      .code(ok ? 200 : 503)
+      .send({ status: ok ? 'ok' : 'unavailable', checks: { mysql: mysql.text, redis: redis.text } });
+  });
+};
+
+// What a client sees of a failed check is its kind (timeout, or the system error code), not the
+// error's own text, which may name hosts and credentials.
+async function check(probe: () => Promise<unknown>): Promise<{ text: string; error?: unknown }> {
+  try {
+    await withTimeout(probe(), CHECK_TIMEOUT_MS, 'the check');
+    return { text: 'ok' };
+  } catch (error) {
+    if (error instanceof TimeoutError) return { text: `no answer within ${CHECK_TIMEOUT_MS} ms`, error };
+    const code = (error as { code?: unknown }).code;
+    return { text: typeof code === 'string' ? `unreachable (${code})` : 'unreachable', error };
+  }
+}
+
+export default health;
