@@ -10,12 +10,12 @@ import './provided-context.js';
 
 /**
  * vitest global setup: provides `redisUrl` and `databaseUrl` to the tests. Takes them from REDIS_URL and
- * DATABASE_URL when set (`databaseUrl` without the database name); otherwise starts throwaway servers from the system's binaries in a temp dir,
- * and removes them at teardown.
+ * DATABASE_URL when set (`databaseUrl` without the database name); otherwise starts throwaway servers
+ * from the system's binaries in a temp dir, and removes them at teardown.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const redisUrl = process.env.REDIS_URL;
-  const databaseUrl = process.env.DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL || undefined;
+  const databaseUrl = process.env.DATABASE_URL || undefined;
   // Fail at once, before starting anything, when a binary is missing.
   if (redisUrl === undefined) findBinary(['redis-server'], 'redis-server');
   if (databaseUrl === undefined) findBinary(['mariadbd', 'mysqld'], 'mariadb-server');
