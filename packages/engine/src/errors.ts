@@ -1,0 +1,70 @@
+/** Stable codes the API maps to HTTP statuses; see docs/engine.md. */
+export type EngineErrorCode =
+  | 'INVALID_FOLDER'
+  | 'OUTSIDE_SOURCE_ROOT'
+  | 'NO_SUCH_DIRECTORY'
+  | 'NOT_A_DIRECTORY'
+  | 'NO_SPACE'
+  | 'SNAPSHOT_CORRUPT'
+  | 'NO_SUCH_SNAPSHOT'
+  | 'NO_SUCH_PATH'
+  | 'TARGET_EXISTS'
+  | 'IO_ERROR';
+
+/** An error a person can act on, with a stable `code` and whether retrying may help. */
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  /** True when the same call may succeed later (full disk, too many open files, busy resource). */
+  readonly transient: boolean;
+  readonly details?: unknown;
+
+  constructor(
+    code: EngineErrorCode,
+    message: string,
+    options: { transient?: boolean; details?: unknown; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'EngineError';
+    this.code = code;
+    this.transient = options.transient ?? code === 'NO_SPACE';
+    if (options.details !== undefined) this.details = options.details;
+  }
+}
+
+const TRANSIENT_ERRNO = new Set([
+  'EAGAIN',
+  'EMFILE',
+  'ENFILE',
+  'EBUSY',
+  'ENOSPC',
+  'EDQUOT',
+  'EINTR',
+  'ENOMEM',
+]);
+
+/** The errno code of a Node system error, or undefined. */
+export function errnoOf(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/** Wraps an unexpected filesystem error, keeping EngineErrors and abort reasons as they are. */
+export function toEngineError(error: unknown, what: string): unknown {
+  if (error instanceof EngineError) return error;
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  const code = errnoOf(error);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new EngineError('NO_SPACE', `No space left on the backup filesystem while ${what}`, {
+      transient: true,
+      cause: error,
+    });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new EngineError('IO_ERROR', `I/O error while ${what}: ${reason}`, {
+    transient: code !== undefined && TRANSIENT_ERRNO.has(code),
+    cause: error,
+  });
+}

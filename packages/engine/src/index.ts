@@ -1,0 +1,10 @@
+export { type BackupOptions, type BackupResult, runBackup } from './backup.js';
+export { EngineError, type EngineErrorCode } from './errors.js';
+export type { ManifestEntry, ManifestHeader, ManifestTrailer, SourceRecord } from './manifest.js';
+export type { Progress } from './progress.js';
+export { type RestoreOptions, type RestoreResult, restoreSnapshot } from './restore.js';
+export { applyRetention, type RetentionOptions, type RetentionResult } from './retention.js';
+export { snapshotExists } from './snapshots.js';
+export { cleanStaleStaging } from './staging.js';
+export { validateFolder } from './validate-folder.js';
+export { type Difference, type VerifyOptions, type VerifyResult, verifySnapshot } from './verify.js';

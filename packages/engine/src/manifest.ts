@@ -1,0 +1,197 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { comparePaths } from './paths.js';
+
+export const MANIFEST_FORMAT = 'strongbox-manifest';
+export const MANIFEST_VERSION = 1;
+
+/** What the source looked like when it was backed up: decides "unchanged" next time. */
+export interface SourceRecord {
+  dev: string;
+  ino: string;
+  /** Nanoseconds since the epoch, as a decimal string. */
+  mtime: string;
+  ctime: string;
+}
+
+/** One line of a manifest: an entry of the snapshot as it is on disk. */
+export interface ManifestEntry {
+  /** Relative POSIX path inside the snapshot; "" is the snapshot's root directory. */
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  /** Bytes of a file, or of a symlink's target text; 0 for directories. */
+  size: number;
+  /** Permission bits (st_mode & 0o7777). */
+  mode: number;
+  /** Modification time in the snapshot, in nanoseconds since the epoch, as a decimal string. */
+  mtime: string;
+  /** SHA-256 of a file's bytes, lowercase hex (absent when the backup ran with hash: false). */
+  hash?: string;
+  /** A symlink's target text, unchanged. */
+  target?: string;
+  src?: SourceRecord;
+}
+
+export interface ManifestHeader {
+  format: typeof MANIFEST_FORMAT;
+  version: number;
+  hash: 'sha256' | null;
+  folder: string;
+  createdAt: string;
+}
+
+export interface ManifestTrailer {
+  end: true;
+  files: number;
+  bytes: number;
+}
+
+/** Appends lines to a manifest file, honouring the stream's back-pressure. */
+export class ManifestWriter {
+  private readonly stream: WriteStream;
+  private error: unknown;
+
+  constructor(file: string) {
+    this.stream = createWriteStream(file, { flags: 'wx', highWaterMark: 1 << 20 });
+    this.stream.on('error', (error) => {
+      this.error = error;
+    });
+  }
+
+  /** Writes text; resolves at once unless the stream's buffer is full. */
+  async write(text: string): Promise<void> {
+    if (this.error) throw this.error;
+    if (!this.stream.write(text)) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    if (this.error) throw this.error;
+    this.stream.end();
+    await once(this.stream, 'finish');
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+  }
+}
+
+/**
+ * Keeps manifest lines in walk order although copies finish out of order: each piece of output
+ * reserves a sequence number first and fills it later.
+ */
+export class OrderedLines {
+  private next = 0;
+  private reserved = 0;
+  private readonly ready = new Map<number, string>();
+  private pendingWrite: Promise<void> = Promise.resolve();
+
+  constructor(private readonly writer: ManifestWriter | null) {}
+
+  reserve(): number {
+    return this.reserved++;
+  }
+
+  fill(seq: number, text: string): void {
+    this.ready.set(seq, text);
+    let out = '';
+    for (let t = this.ready.get(this.next); t !== undefined; t = this.ready.get(this.next)) {
+      this.ready.delete(this.next);
+      out += t;
+      this.next++;
+    }
+    if (out && this.writer) {
+      const writer = this.writer;
+      this.pendingWrite = this.pendingWrite.then(() => writer.write(out));
+    }
+  }
+
+  /** Waits until what was filled so far is handed to the stream. */
+  flushed(): Promise<void> {
+    return this.pendingWrite;
+  }
+}
+
+/** Reads a manifest's entries in order; `complete` is true once the trailer has been read. */
+export class ManifestReader {
+  header: ManifestHeader | null = null;
+  trailer: ManifestTrailer | null = null;
+  private readonly lines: AsyncIterator<string>;
+  private readonly close: () => void;
+
+  constructor(file: string) {
+    const stream = createReadStream(file, { highWaterMark: 1 << 16 });
+    const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    this.lines = rl[Symbol.asyncIterator]();
+    this.close = () => {
+      rl.close();
+      stream.destroy();
+    };
+  }
+
+  /** The next entry, or null at the end. Throws on a line that is not JSON. */
+  async next(): Promise<ManifestEntry | null> {
+    for (;;) {
+      const { value, done } = await this.lines.next();
+      if (done) return null;
+      if (value === '') continue;
+      const parsed = JSON.parse(value) as Record<string, unknown>;
+      if (parsed.format === MANIFEST_FORMAT) {
+        this.header = parsed as unknown as ManifestHeader;
+        continue;
+      }
+      if (parsed.end === true) {
+        this.trailer = parsed as unknown as ManifestTrailer;
+        continue;
+      }
+      return parsed as unknown as ManifestEntry;
+    }
+  }
+
+  dispose(): void {
+    this.close();
+  }
+}
+
+/** Looks entries up by path in walk order, streaming through a manifest once. */
+export class ManifestCursor {
+  private current: ManifestEntry | null | undefined;
+
+  constructor(private readonly reader: ManifestReader) {}
+
+  /** The entry for `path`, if the manifest has one; paths must be asked for in walk order. */
+  async seek(path: string): Promise<ManifestEntry | undefined> {
+    for (;;) {
+      if (this.current === undefined) this.current = await this.reader.next();
+      if (this.current === null) return undefined;
+      const c = comparePaths(this.current.path, path);
+      if (c === 0) return this.current;
+      if (c > 0) return undefined;
+      this.current = undefined;
+    }
+  }
+
+  dispose(): void {
+    this.reader.dispose();
+  }
+}
+
+/** The trailer of a manifest (read from its tail), or null when it is missing or truncated. */
+export async function readTrailer(file: string): Promise<ManifestTrailer | null> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    const length = Math.min(size, 4096);
+    const buf = Buffer.alloc(length);
+    await handle.read(buf, 0, length, size - length);
+    const lines = buf.toString('utf8').trimEnd().split('\n');
+    const parsed = JSON.parse(lines[lines.length - 1] ?? '') as Partial<ManifestTrailer>;
+    return parsed.end === true ? (parsed as ManifestTrailer) : null;
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
+}

@@ -1,0 +1,157 @@
+import { type BigIntStats, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { keptNs } from './copy-tree.js';
+import { EngineError, toEngineError } from './errors.js';
+import { type ManifestEntry, ManifestReader, readTrailer } from './manifest.js';
+import { compareNames, comparePaths } from './paths.js';
+import { Cancelled, WorkerPool } from './pool.js';
+import { type Progress, ProgressThrottle } from './progress.js';
+import { locateSnapshot } from './snapshots.js';
+
+const MAX_LISTED = 1000;
+const MESSAGE_PATHS = 10;
+
+export interface VerifyOptions {
+  backupFolder: string;
+  /** As in BackupResult.snapshot. */
+  snapshot: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface VerifyResult {
+  files: number;
+  bytes: number;
+  durationMs: number;
+}
+
+/** One way a snapshot differs from its manifest. */
+export interface Difference {
+  path: string;
+  problem: string;
+}
+
+/**
+ * Re-reads a snapshot and checks every entry against its manifest: type, size, mode, mtime, content
+ * hash and symlink target, and entries missing from either side.
+ * @throws EngineError SNAPSHOT_CORRUPT naming the differing paths (all of them, up to 1000, in `details`).
+ */
+export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
+  const started = performance.now();
+  const snap = await locateSnapshot(o.backupFolder, o.snapshot);
+  const trailer = await readTrailer(snap.manifest);
+  if (!trailer) {
+    throw new EngineError(
+      'SNAPSHOT_CORRUPT',
+      `The manifest of snapshot ${o.snapshot} is incomplete or unreadable`,
+      {
+        details: { differences: [{ path: '', problem: 'manifest incomplete' }] },
+      },
+    );
+  }
+  const differences: Difference[] = [];
+  let differenceCount = 0;
+  const differ = (p: string, problem: string) => {
+    differenceCount++;
+    if (differences.length < MAX_LISTED) differences.push({ path: p, problem });
+  };
+  let files = 0;
+  let bytes = 0;
+  const progress = new ProgressThrottle(o.onProgress, () => ({ filesDone: files, bytesDone: bytes }));
+  progress.filesTotal = trailer.files;
+  progress.bytesTotal = trailer.bytes;
+
+  const pool = new WorkerPool(2);
+  const inFlight = new Set<Promise<void>>();
+  const reader = new ManifestReader(snap.manifest);
+  const onAbort = () => pool.cancel();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let m = await reader.next();
+    for await (const e of walkSorted(snap.dir, '')) {
+      if (o.signal?.aborted) throw o.signal.reason;
+      while (m && comparePaths(m.path, e.rel) < 0) {
+        differ(m.path, 'missing from the snapshot');
+        m = await reader.next();
+      }
+      if (m && m.path === e.rel) {
+        const expected = m;
+        const problem = await compareMeta(expected, e.abs, e.st);
+        if (problem) differ(e.rel, problem);
+        else if (expected.type === 'file') {
+          while (inFlight.size >= pool.size * 4) await Promise.race(inFlight);
+          const check = pool
+            .run<{ hash: string; size: number }>({ kind: 'hash', path: e.abs })
+            .then((r) => {
+              if (r.size !== expected.size) differ(expected.path, 'size differs');
+              else if (expected.hash !== undefined && r.hash !== expected.hash)
+                differ(expected.path, 'content differs');
+              files++;
+              bytes += r.size;
+              progress.update();
+            })
+            .catch((error: unknown) => {
+              if (!(error instanceof Cancelled)) differ(expected.path, `unreadable: ${String(error)}`);
+            })
+            .finally(() => inFlight.delete(check));
+          inFlight.add(check);
+        } else if (expected.type === 'symlink') {
+          files++;
+        }
+        m = await reader.next();
+      } else {
+        differ(e.rel, 'not in the manifest');
+      }
+    }
+    while (m) {
+      differ(m.path, 'missing from the snapshot');
+      m = await reader.next();
+    }
+    await Promise.all(inFlight);
+    if (o.signal?.aborted) throw o.signal.reason;
+  } catch (error) {
+    if (error instanceof SyntaxError) differ('', 'manifest line is not JSON');
+    else throw toEngineError(error, `verifying ${o.snapshot}`);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    await Promise.allSettled(inFlight);
+    reader.dispose();
+    await pool.close();
+  }
+  if (differenceCount > 0) {
+    differences.sort((a, b) => comparePaths(a.path, b.path));
+    const named = differences.slice(0, MESSAGE_PATHS).map((d) => `${d.path || '.'} (${d.problem})`);
+    const more = differenceCount - named.length;
+    throw new EngineError(
+      'SNAPSHOT_CORRUPT',
+      `Snapshot ${o.snapshot} differs from its manifest: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
+      { details: { differences, count: differenceCount } },
+    );
+  }
+  progress.finish();
+  return { files, bytes, durationMs: Math.round(performance.now() - started) };
+}
+
+async function compareMeta(m: ManifestEntry, abs: string, st: BigIntStats): Promise<string | null> {
+  const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+  if (type !== m.type) return `is a ${type}, expected a ${m.type}`;
+  if (type !== 'symlink' && Number(st.mode & 0o7777n) !== m.mode) return 'mode differs';
+  if (type === 'file' && Number(st.size) !== m.size) return 'size differs';
+  if (keptNs(st.mtimeNs) !== m.mtime) return 'mtime differs';
+  if (type === 'symlink' && (await fsp.readlink(abs)) !== m.target) return 'symlink target differs';
+  return null;
+}
+
+/** The snapshot's entries in manifest order, never following symlinks. */
+async function* walkSorted(
+  abs: string,
+  rel: string,
+): AsyncGenerator<{ rel: string; abs: string; st: BigIntStats }> {
+  const st = await fsp.lstat(abs, { bigint: true });
+  yield { rel, abs, st };
+  if (!st.isDirectory()) return;
+  const names = (await fsp.readdir(abs)).sort(compareNames);
+  for (const name of names) {
+    yield* walkSorted(path.join(abs, name), rel === '' ? name : `${rel}/${name}`);
+  }
+}
