@@ -35,7 +35,8 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'REDIS_URL', 'WORKER_CONCURRENCY', 'LOG_LEVEL']) expect(problems).toContain(name);
+    for (const name of ['PORT', 'REDIS_URL', 'WORKER_CONCURRENCY', 'LOG_LEVEL'])
+      expect(problems).toContain(name);
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 

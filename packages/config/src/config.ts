@@ -26,9 +26,7 @@ const url = (protocols: string[]) =>
  */
 export const configSchema = z
   .object({
-    REDIS_URL: url(['redis:', 'rediss:'])
-      .default('redis://127.0.0.1:6379')
-      .describe("BullMQ's Redis"),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379').describe("BullMQ's Redis"),
     DATABASE_URL: url(['mysql:', 'mariadb:'])
       .default('mysql://root@127.0.0.1:3306/strongbox')
       .describe('MySQL or MariaDB; the database is created when it does not exist'),

@@ -1,2 +1,2 @@
-export { ConfigError } from './config-error.js';
 export { type Config, configSchema, loadConfig } from './config.js';
+export { ConfigError } from './config-error.js';
