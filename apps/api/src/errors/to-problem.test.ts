@@ -1,0 +1,71 @@
+import { InvalidCursorError } from '@strongbox/db';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api-error.js';
+import { STATUS_BY_CODE, statusOf } from './status-of.js';
+import { toProblem } from './to-problem.js';
+
+describe('statusOf', () => {
+  it.each([
+    ['INVALID_FOLDER', 400],
+    ['INVALID_QUERY', 400],
+    ['INVALID_DATE_RANGE', 400],
+    ['INVALID_CURSOR', 400],
+    ['VALIDATION', 400],
+    ['UNAUTHORIZED', 401],
+    ['NOT_FOUND', 404],
+    ['NO_SUCH_DIRECTORY', 404],
+    ['NOT_A_DIRECTORY', 422],
+    ['JOB_NOT_CANCELLABLE', 409],
+    ['SNAPSHOT_UNAVAILABLE', 409],
+    ['TARGET_EXISTS', 409],
+    ['PAYLOAD_TOO_LARGE', 413],
+    ['NO_SPACE', 500],
+    ['IO_ERROR', 500],
+    ['SOMETHING_NEW', 500],
+  ])('maps %s to %i', (code, status) => {
+    expect(statusOf(code)).toBe(status);
+  });
+
+  it('does not take inherited names for codes', () => {
+    expect(statusOf('toString')).toBe(500);
+    expect(Object.keys(STATUS_BY_CODE)).not.toContain('toString');
+  });
+});
+
+describe('toProblem', () => {
+  it('answers an ApiError with its code, its status and its message', () => {
+    expect(toProblem(new ApiError('INVALID_FOLDER', 'The folder must not be empty'), 'req-1')).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'INVALID_FOLDER',
+      message: 'The folder must not be empty',
+    });
+  });
+
+  it('answers a bad cursor from the repositories as a 400', () => {
+    expect(toProblem(new InvalidCursorError(), 'req-1')).toMatchObject({
+      statusCode: 400,
+      code: 'INVALID_CURSOR',
+    });
+  });
+
+  it('never shows the details of a server error', () => {
+    const problem = toProblem(new Error("Access denied for user 'root'@'10.0.0.5'"), 'req-7');
+    expect(problem).toMatchObject({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL' });
+    expect(problem.message).not.toContain('root');
+    expect(problem.message).toContain('req-7');
+  });
+
+  it('maps Fastify body errors to our codes', () => {
+    const tooLarge = Object.assign(new Error('Request body is too large'), {
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+      statusCode: 413,
+    });
+    expect(toProblem(tooLarge, 'r')).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
+    const badJson = Object.assign(new Error('Body is not valid JSON'), {
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      statusCode: 400,
+    });
+    expect(toProblem(badJson, 'r')).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
+  });
+});

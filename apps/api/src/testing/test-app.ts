@@ -1,0 +1,76 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Config, loadConfig } from '@strongbox/config';
+import { connectDatabase, type Db, migrate } from '@strongbox/db';
+import { connectRedis, createQueue, type StrongboxQueue } from '@strongbox/queue';
+import { cleanupRedisPrefix, createTestDatabase, testPrefix } from '@strongbox/services/testing';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { buildApp } from '../app.js';
+
+/** Options for {@link startTestApp}. */
+export interface TestAppOptions {
+  /** API_TOKENS. */
+  apiTokens?: string;
+  /** Redis to use instead of the test server's, e.g. a closed port. */
+  redisUrl?: string;
+}
+
+/** An app on a database, a queue prefix and source/backup folders of its own. */
+export interface TestApp {
+  app: FastifyInstance;
+  db: Db;
+  queue: StrongboxQueue;
+  redis: Redis;
+  config: Config;
+  /** Closes everything and removes the database, the Redis keys and the folders. */
+  close(): Promise<void>;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const prefix = testPrefix();
+  const redisUrl = options.redisUrl ?? inject('redisUrl');
+  const root = await mkdtemp(path.join(tmpdir(), 'strongbox-api-'));
+  await mkdir(path.join(root, 'data'));
+  await mkdir(path.join(root, 'backup'));
+  const config = loadConfig({
+    REDIS_URL: redisUrl,
+    DATABASE_URL: database.url,
+    QUEUE_PREFIX: prefix,
+    SOURCE_ROOT: path.join(root, 'data'),
+    BACKUP_FOLDER: path.join(root, 'backup'),
+    API_TOKENS: options.apiTokens,
+    LOG_LEVEL: 'silent',
+  });
+  const db = await connectDatabase(config.databaseUrl);
+  await migrate(db);
+  const redis = connectRedis(config.redisUrl, 'producer');
+  redis.on('error', () => undefined);
+  const queue = createQueue({ connection: redis, prefix });
+  queue.on('error', () => undefined);
+  const app = await buildApp({ config, db, queue, redis }, { logger: false });
+  await app.ready();
+
+  return {
+    app,
+    db,
+    queue,
+    redis,
+    config,
+    async close() {
+      await app.close();
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+      await db.end();
+      await database.drop();
+      if (options.redisUrl === undefined) await cleanupRedisPrefix(redisUrl, prefix);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** ISO-8601 UTC with milliseconds and Z, as the contract writes dates. */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
