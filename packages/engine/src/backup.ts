@@ -166,6 +166,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       durationMs: Math.round(performance.now() - started),
     };
   } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
     throw toEngineError(error, `backing up ${options.folder}`);
   } finally {
     writer?.destroy();

@@ -112,6 +112,7 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
     done = true;
     await fsyncDirectory(parent);
   } catch (error) {
+    if (o.signal?.aborted) throw o.signal.reason;
     throw toEngineError(error, `restoring ${o.snapshot} to ${o.target}`);
   } finally {
     await handle?.close();

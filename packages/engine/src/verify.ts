@@ -76,9 +76,9 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
       }
       if (m && m.path === e.rel) {
         const expected = m;
-        const problem = await compareMeta(expected, e.abs, e.st);
-        if (problem) differ(e.rel, problem);
-        else if (expected.type === 'file') {
+        const problems = await compareMeta(expected, e.abs, e.st);
+        if (problems.length > 0) differ(e.rel, problems.join(', '));
+        if (expected.type === 'file' && e.st.isFile() && Number(e.st.size) === expected.size) {
           while (inFlight.size >= pool.size * 4) await Promise.race(inFlight);
           const check = pool
             .run<{ hash: string; size: number }>({ kind: 'hash', path: e.abs })
@@ -110,6 +110,7 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
     await Promise.all(inFlight);
     if (o.signal?.aborted) throw o.signal.reason;
   } catch (error) {
+    if (o.signal?.aborted) throw o.signal.reason;
     if (error instanceof SyntaxError) differ('', 'manifest line is not JSON');
     else throw toEngineError(error, `verifying ${o.snapshot}`);
   } finally {
@@ -132,14 +133,16 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
   return { files, bytes, durationMs: Math.round(performance.now() - started) };
 }
 
-async function compareMeta(m: ManifestEntry, abs: string, st: BigIntStats): Promise<string | null> {
+/** What differs in type and metadata; an empty list when nothing does. */
+async function compareMeta(m: ManifestEntry, abs: string, st: BigIntStats): Promise<string[]> {
   const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
-  if (type !== m.type) return `is a ${type}, expected a ${m.type}`;
-  if (type !== 'symlink' && Number(st.mode & 0o7777n) !== m.mode) return 'mode differs';
-  if (type === 'file' && Number(st.size) !== m.size) return 'size differs';
-  if (keptNs(st.mtimeNs) !== m.mtime) return 'mtime differs';
-  if (type === 'symlink' && (await fsp.readlink(abs)) !== m.target) return 'symlink target differs';
-  return null;
+  if (type !== m.type) return [`is a ${type}, expected a ${m.type}`];
+  const problems: string[] = [];
+  if (type !== 'symlink' && Number(st.mode & 0o7777n) !== m.mode) problems.push('mode differs');
+  if (type === 'file' && Number(st.size) !== m.size) problems.push('size differs');
+  if (keptNs(st.mtimeNs) !== m.mtime) problems.push('mtime differs');
+  if (type === 'symlink' && (await fsp.readlink(abs)) !== m.target) problems.push('symlink target differs');
+  return problems;
 }
 
 /** The snapshot's entries in manifest order, never following symlinks. */

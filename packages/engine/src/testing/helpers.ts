@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** A fresh directory with `src/` and `backup/` inside; remove it with `cleanup`. */
+export async function workspace(): Promise<{
+  dir: string;
+  src: string;
+  backup: string;
+  cleanup: () => Promise<void>;
+}> {
+  const dir = await fsp.mkdtemp(path.join(tmpdir(), 'strongbox-engine-'));
+  const src = path.join(dir, 'src');
+  const backup = path.join(dir, 'backup');
+  await fsp.mkdir(src);
+  await fsp.mkdir(backup);
+  return {
+    dir,
+    src,
+    backup,
+    cleanup: async () => {
+      spawnSync('chmod', ['-R', 'u+rwx', dir]);
+      await fsp.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes files given as { 'a/b.txt': 'content' }, creating parents. */
+export async function writeTree(root: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    const p = path.join(root, rel);
+    await fsp.mkdir(path.dirname(p), { recursive: true });
+    await fsp.writeFile(p, content);
+  }
+}
+
+export interface TreeEntry {
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  mode: number;
+  mtimeNs: bigint;
+  size: number;
+  content?: string;
+  target?: string;
+}
+
+/** Every entry below root (root itself as ''), by relative path, without following symlinks. */
+export async function readTree(root: string): Promise<Map<string, TreeEntry>> {
+  const out = new Map<string, TreeEntry>();
+  const visit = async (abs: string, rel: string) => {
+    const st = await fsp.lstat(abs, { bigint: true });
+    const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+    const entry: TreeEntry = {
+      type,
+      mode: Number(st.mode & 0o7777n),
+      mtimeNs: st.mtimeNs,
+      size: Number(st.size),
+    };
+    if (type === 'file') entry.content = (await fsp.readFile(abs)).toString('base64');
+    if (type === 'symlink') entry.target = await fsp.readlink(abs);
+    out.set(rel, entry);
+    if (type === 'dir') {
+      for (const name of await fsp.readdir(abs))
+        await visit(path.join(abs, name), rel ? `${rel}/${name}` : name);
+    }
+  };
+  await visit(root, '');
+  return out;
+}
+
+/** Lists every path below dir (to check nothing was written there). */
+export async function listAll(dir: string): Promise<string[]> {
+  return [...(await readTree(dir)).keys()].sort();
+}
+
+/** A pid that certainly does not run any more. */
+export function deadPid(): number {
+  const child = spawnSync('sh', ['-c', 'echo $$']);
+  return Number(child.stdout.toString().trim());
+}
