@@ -1,0 +1,49 @@
+import type { JobProgress } from '@strongbox/db';
+
+/** Options for {@link createProgressReporter}. */
+export interface ProgressReporterOptions {
+  /** Writes one progress update (to MySQL and to the queue). */
+  write: (progress: JobProgress) => Promise<void>;
+  /** Told when a write fails; progress is best-effort and never fails the job. */
+  onError: (error: unknown) => void;
+  /**
+   * Milliseconds between two writes at least.
+   * @defaultValue 1000
+   */
+  intervalMs?: number;
+}
+
+/**
+ * Turns the engine's frequent progress calls into at most one write per interval, never two
+ * writes at once, always the latest figures.
+ */
+export function createProgressReporter(options: ProgressReporterOptions) {
+  const intervalMs = options.intervalMs ?? 1000;
+  let lastWrite = 0;
+  let pending: JobProgress | null = null;
+  let writing: Promise<void> | null = null;
+
+  const flush = async (): Promise<void> => {
+    while (pending) {
+      const progress = pending;
+      pending = null;
+      lastWrite = Date.now();
+      await options.write(progress).catch(options.onError);
+    }
+  };
+
+  return {
+    report(progress: JobProgress): void {
+      pending = { ...progress };
+      if (writing || Date.now() - lastWrite < intervalMs) return;
+      writing = flush().finally(() => {
+        writing = null;
+      });
+    },
+    /** Waits for the write under way, dropping figures not yet written (the final state follows). */
+    async settle(): Promise<void> {
+      pending = null;
+      await writing;
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { markPruned } from '@strongbox/db';
+import { applyRetention } from '@strongbox/engine';
+import type { Logger } from 'pino';
+import type { ProcessorDeps } from './process-job.js';
+
+/**
+ * Deletes the folder's snapshots that the retention policy no longer keeps and marks their jobs
+ * pruned. Runs under the folder's lock; a failure here is logged and never fails the backup.
+ */
+export async function applyRetentionAfter(deps: ProcessorDeps, folder: string, log: Logger): Promise<void> {
+  const { keepLast, keepDaily } = deps.config.retention;
+  if (keepLast === 0 && keepDaily === 0) return;
+  try {
+    const { pruned } = await applyRetention({
+      backupFolder: deps.config.backupFolder,
+      folder,
+      keepLast,
+      keepDaily,
+    });
+    const marked = await markPruned(deps.db, pruned);
+    if (pruned.length > 0) log.info({ folder, pruned, marked }, 'retention pruned old snapshots');
+  } catch (error) {
+    log.error({ err: error, folder }, 'retention failed; old snapshots are kept');
+  }
+}
