@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { TimeoutError, withTimeout } from '../../lib/with-timeout.js';
 
@@ -23,7 +25,7 @@ const health: FastifyPluginAsyncZod = async (app) => {
   app.get('/ready', { schema: { response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
     const [mysql, redis] = await Promise.all([
       check(() => app.db.query('SELECT 1')),
-      check(() => app.redis.ping()),
+      check(() => pingRedis(app.redis)),
     ]);
     for (const [name, result] of Object.entries({ mysql, redis })) {
       if (result.error) request.log.warn({ err: result.error, dependency: name }, 'not ready');
@@ -49,3 +51,9 @@ async function check(probe: () => Promise<unknown>): Promise<{ text: string; err
 }
 
 export default health;
+
+// The producer connection refuses commands while it (re)connects; give it the check's time to get there.
+async function pingRedis(redis: Redis): Promise<unknown> {
+  if (redis.status !== 'ready') await once(redis, 'ready', { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+  return redis.ping();
+}
