@@ -136,8 +136,9 @@ describe('GET /logs', () => {
     expect(response.json().message).toContain(named);
   });
 
-  it('refuses a bad limit, status or cursor with 400', async () => {
+  it('refuses a bad limit, status or cursor with 400, recording a FAILED Get Log row', async () => {
     expect((await logs('?limit=0')).json().code).toBe('INVALID_QUERY');
+    expect((await getLogRows('FAILED')).at(-1)?.parameter).toBe('limit=0');
     expect((await logs('?status=MAYBE')).json().code).toBe('INVALID_QUERY');
     expect((await logs('?cursor=nope')).json().code).toBe('INVALID_CURSOR');
   });
