@@ -122,6 +122,29 @@ describe('the app with API_TOKENS', () => {
   });
 });
 
+describe('the app closing', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers a client that waits with 202 at once when it closes', async () => {
+    const answer = t.app.inject({ method: 'POST', url: '/backups?wait=300', payload: { folder: 'closing' } });
+    for (;;) {
+      const [rows] = await t.db.query("SELECT COUNT(*) AS n FROM backup_job WHERE folder = 'closing'");
+      if (Number((rows as { n: number }[])[0]?.n) === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await t.app.close();
+    const response = await answer;
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ folder: 'closing', status: 'queued' });
+  });
+});
+
 // A port nothing listens on: bind one, note it, close it.
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -7,6 +7,7 @@ import Fastify, {
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { toProblem } from './errors/to-problem.js';
 import auth from './plugins/auth.js';
+import closing from './plugins/closing.js';
 import deps, { type AppDeps } from './plugins/deps.js';
 import errors from './plugins/errors.js';
 import backups from './routes/backups/index.js';
@@ -57,6 +58,7 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
 /** The API as a plugin: our services, error handling, auth, then the routes. */
 export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
   await app.register(deps, options);
+  await app.register(closing);
   await app.register(errors);
   await app.register(auth);
   await app.register(health);

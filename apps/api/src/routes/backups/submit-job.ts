@@ -34,7 +34,8 @@ export async function submitJob(
   reply.header('Location', `/backups/${job.id}`);
   if (!wait) return reply.code(202).send(job);
 
-  const ended = await waitForJob(app.db, job.id, { seconds: wait, signal: abortOnClose(reply) });
+  const signal = AbortSignal.any([abortOnClose(reply), app.closing]);
+  const ended = await waitForJob(app.db, job.id, { seconds: wait, signal });
   return answerJob(reply, ended ?? job);
 }
 
