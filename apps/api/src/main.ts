@@ -2,6 +2,7 @@ import { type Config, ConfigError, loadConfig } from '@strongbox/config';
 import { connectDatabase, migrate } from '@strongbox/db';
 import { connectRedis, createQueue } from '@strongbox/queue';
 import closeWithGrace from 'close-with-grace';
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.js';
 import { isLoopback } from './lib/loopback.js';
 
@@ -20,10 +21,13 @@ async function main(): Promise<void> {
 
   const db = await connectDatabase(config.databaseUrl);
   const redis = connectRedis(config.redisUrl, 'producer');
-  const queue = createQueue({ connection: redis, prefix: config.queuePrefix });
-  const app = await buildApp({ config, db, queue, redis });
   // A producer fails fast while Redis is down; the API still answers and the reconciler catches up.
-  redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
+  let log: FastifyBaseLogger | undefined;
+  redis.on('error', (error) => log?.warn({ err: error }, 'redis connection error'));
+  const queue = createQueue({ connection: redis, prefix: config.queuePrefix });
+  queue.on('error', (error) => log?.warn({ err: error }, 'queue error'));
+  const app = await buildApp({ config, db, queue, redis });
+  log = app.log;
 
   closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an uncaught error');
