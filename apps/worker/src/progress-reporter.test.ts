@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter } from './progress-reporter.js';
 
-const at = (filesDone: number) => ({ filesDone, filesTotal: 10, bytesDone: filesDone * 100, bytesTotal: 1000 });
+const at = (filesDone: number) => ({
+  filesDone,
+  filesTotal: 10,
+  bytesDone: filesDone * 100,
+  bytesTotal: 1000,
+});
 
 describe('createProgressReporter', () => {
   it('writes the first figures at once and then at most once per interval, never two at a time', async () => {

@@ -1,0 +1,167 @@
+import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDatabaseUrl } from '@strongbox/db';
+import { tryLockFolder } from '@strongbox/worker';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, type Stack, startStack, waitFor, waitForJob } from './stack.js';
+import { expectSameTree } from './tree.js';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ workers: 2, env: { RETENTION_KEEP_LAST: '2' } });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function makeFolder(folder: string, files: Record<string, string>): Promise<string> {
+  const root = path.join(stack.sourceRoot, folder);
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, name)), { recursive: true });
+    await writeFile(path.join(root, name), content);
+  }
+  return root;
+}
+
+async function backup(folder: string) {
+  const answer = await call(stack, 'POST', '/backups?wait=60', { folder });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body;
+}
+
+describe('incremental snapshots', () => {
+  it('hard-links unchanged files and copies only changed ones', async () => {
+    const root = await makeFolder('incr', { 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c' });
+    const first = await backup('incr');
+    expect(first.result).toMatchObject({ files: 3, copiedFiles: 3, linkedFiles: 0 });
+    const second = await backup('incr');
+    expect(second.result).toMatchObject({ files: 3, copiedFiles: 0, linkedFiles: 3, copiedBytes: 0 });
+    const inode = async (job: { result: { snapshot: string } }, name: string) =>
+      (await stat(path.join(stack.backupFolder, job.result.snapshot, name))).ino;
+    expect(await inode(second, 'sub/c.txt')).toBe(await inode(first, 'sub/c.txt'));
+
+    await writeFile(path.join(root, 'b.txt'), 'changed');
+    const third = await backup('incr');
+    expect(third.result).toMatchObject({ files: 3, copiedFiles: 1, linkedFiles: 2 });
+    expect(await readFile(path.join(stack.backupFolder, third.result.snapshot, 'b.txt'), 'utf8')).toBe(
+      'changed',
+    );
+    await expectSameTree(path.join(stack.backupFolder, third.result.snapshot), root);
+
+    // RETENTION_KEEP_LAST=2: the first snapshot is gone, its job marked pruned, newer ones intact.
+    const pruned = (await call(stack, 'GET', `/backups/${first.id}`)).body;
+    expect(pruned.prunedAt).toMatch(/Z$/);
+    await expect(lstat(path.join(stack.backupFolder, first.result.snapshot))).rejects.toThrow();
+    expect(await readFile(path.join(stack.backupFolder, third.result.snapshot, 'sub/c.txt'), 'utf8')).toBe(
+      'c',
+    );
+    const refused = await call(stack, 'POST', `/backups/${first.id}/verify`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('SNAPSHOT_UNAVAILABLE');
+  });
+});
+
+describe('verify', () => {
+  it('passes on an intact snapshot and names the file whose byte was flipped', async () => {
+    await makeFolder('verify-me', { 'good.txt': 'good', 'bad.txt': 'original' });
+    const done = await backup('verify-me');
+    const ok = await call(stack, 'POST', `/backups/${done.id}/verify?wait=60`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ kind: 'verify', status: 'succeeded', params: { backupId: done.id } });
+
+    await writeFile(path.join(stack.backupFolder, done.result.snapshot, 'bad.txt'), 'Original');
+    const corrupt = await call(stack, 'POST', `/backups/${done.id}/verify?wait=60`);
+    expect(corrupt.body).toMatchObject({
+      kind: 'verify',
+      status: 'failed',
+      error: { code: 'SNAPSHOT_CORRUPT' },
+    });
+    expect(corrupt.body.error.message).toContain('bad.txt');
+    expect(corrupt.body.error.message).not.toContain('good.txt');
+
+    const [rows] = await stack.db.query<RowDataPacket[]>(
+      "SELECT status FROM log WHERE action = 'Verify' AND job_id IN (?, ?) ORDER BY id",
+      [ok.body.id, corrupt.body.id],
+    );
+    expect(rows.map((row) => row.status)).toEqual(['SUCCESS', 'FAILED']);
+  });
+});
+
+describe('restore', () => {
+  it('writes a snapshot, or one path of it, into a new folder and never over an existing one', async () => {
+    const root = await makeFolder('restore-me', { 'top.txt': 'top', 'inner/x.txt': 'x', 'inner/y.txt': 'y' });
+    const done = await backup('restore-me');
+
+    const whole = await call(stack, 'POST', `/backups/${done.id}/restore?wait=60`, {
+      target: 'restored/all',
+    });
+    expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+    expect(whole.body).toMatchObject({ kind: 'restore', status: 'succeeded' });
+    await expectSameTree(path.join(stack.sourceRoot, 'restored/all'), root);
+
+    const part = await call(stack, 'POST', `/backups/${done.id}/restore?wait=60`, {
+      target: 'restored/inner',
+      path: 'inner',
+    });
+    expect(part.status).toBe(200);
+    await expectSameTree(path.join(stack.sourceRoot, 'restored/inner'), path.join(root, 'inner'));
+
+    const again = await call(stack, 'POST', `/backups/${done.id}/restore`, { target: 'restored/all' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('TARGET_EXISTS');
+    expect((await call(stack, 'POST', `/backups/${done.id}/restore`, { target: '../out' })).status).toBe(400);
+
+    const [rows] = await stack.db.query<RowDataPacket[]>(
+      "SELECT status FROM log WHERE action = 'Restore' AND job_id IN (?, ?)",
+      [whole.body.id, part.body.id],
+    );
+    expect(rows.map((row) => row.status)).toEqual(['SUCCESS', 'SUCCESS']);
+  });
+});
+
+describe('one backup of a folder at a time', () => {
+  it('keeps a backup waiting while another holds its folder, and answers the queued job to a second request', async () => {
+    await makeFolder('busy', { 'f.txt': 'f' });
+    const lock = await tryLockFolder(
+      stack.db,
+      parseDatabaseUrl(stack.env.DATABASE_URL as string).database,
+      'busy',
+    );
+    expect(lock).not.toBeNull();
+    const first = await call(stack, 'POST', '/backups', { folder: 'busy' });
+    const second = await call(stack, 'POST', '/backups', { folder: 'busy' });
+    expect(second.body.id).toBe(first.body.id);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect((await call(stack, 'GET', `/backups/${first.body.id}`)).body.status).toBe('queued');
+    await lock?.release();
+    const job = await waitForJob(stack, first.body.id);
+    expect(job.status).toBe('succeeded');
+  });
+});
+
+describe('progress', () => {
+  it('shows files and bytes done, with totals, while a backup runs', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20_000; i++) files[`d${i % 100}/f${i}.txt`] = 'x'.repeat(1 + (i % 500));
+    await makeFolder('progress', files);
+    const posted = await call(stack, 'POST', '/backups', { folder: 'progress' });
+    const seen: { status: string; progress: { filesDone: number; filesTotal: number | null } }[] = [];
+    await waitFor(
+      async () => {
+        const job = (await call(stack, 'GET', `/backups/${posted.body.id}`)).body;
+        seen.push(job);
+        return job.status === 'succeeded' || job.status === 'failed';
+      },
+      120_000,
+      () => 'the backup did not end',
+    );
+    const running = seen.filter((job) => job.status === 'running' && job.progress.filesTotal !== null);
+    expect(running.length).toBeGreaterThan(0);
+    expect(running.every((job) => job.progress.filesTotal === 20_000)).toBe(true);
+    expect(running.every((job) => job.progress.filesDone <= 20_000)).toBe(true);
+    expect(seen.at(-1)?.progress).toMatchObject({ filesDone: 20_000, filesTotal: 20_000 });
+  });
+});
