@@ -24,13 +24,9 @@ export const STATUS_BY_CODE = {
   SNAPSHOT_UNAVAILABLE: 409,
   TARGET_EXISTS: 409,
   CANCELLED: 409,
-  // How a job ended, for `?wait`.
+  // How a job ended, for `?wait`: as the contract says, these two, and every other failure is a 500.
   NO_SUCH_DIRECTORY: 404,
-  NO_SUCH_SNAPSHOT: 404,
-  NO_SUCH_PATH: 404,
   NOT_A_DIRECTORY: 422,
-  OUTSIDE_SOURCE_ROOT: 422,
-  SNAPSHOT_CORRUPT: 422,
   // Ours.
   INTERNAL: 500,
   UNAVAILABLE: 503,

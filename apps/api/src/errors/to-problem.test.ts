@@ -19,6 +19,8 @@ describe('statusOf', () => {
     ['SNAPSHOT_UNAVAILABLE', 409],
     ['TARGET_EXISTS', 409],
     ['PAYLOAD_TOO_LARGE', 413],
+    ['OUTSIDE_SOURCE_ROOT', 500],
+    ['SNAPSHOT_CORRUPT', 500],
     ['NO_SPACE', 500],
     ['IO_ERROR', 500],
     ['SOMETHING_NEW', 500],

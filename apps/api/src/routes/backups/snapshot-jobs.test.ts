@@ -142,7 +142,7 @@ describe('POST /backups/{id}/restore', () => {
       headers: { 'idempotency-key': 'restore-wait' },
       payload: { target: 'restored/wait' },
     });
-    expect(waited.statusCode).toBe(404);
+    expect(waited.statusCode).toBe(500);
     expect(waited.json()).toMatchObject({ id: first.id, status: 'failed', error: { code: 'NO_SUCH_PATH' } });
   });
 });
