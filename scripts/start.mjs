@@ -204,6 +204,7 @@ async function shutdown(code) {
   stopping = true;
   await Promise.all([...apps.values()].map((child) => stopChild(child)));
   await Promise.all(servers.map((server) => server.stop().catch((error) => console.error(error.message))));
+  console.log(code === 0 ? 'Strongbox stopped.' : 'Strongbox stopped after an error.');
   process.exit(code);
 }
 
