@@ -104,7 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     output: () => logs.join(''),
     async stop() {
-      await Promise.all(children.map(stopChild));
+      await Promise.all(children.map((child) => stopChild(child)));
       await db.end();
       await database.drop();
       await cleanupRedisPrefix(redisUrl, prefix);
@@ -159,7 +159,7 @@ export async function call(
 }
 
 /** Polls GET /backups/{id} until the job has ended. */
-export async function waitForJob(stack: Stack, id: string, timeoutMs = 60_000): Promise<Job> {
+export async function waitForJob(stack: Stack, id: string, timeoutMs = 60_000): Promise<Body> {
   let job: Job | undefined;
   await waitFor(
     async () => {
@@ -169,5 +169,5 @@ export async function waitForJob(stack: Stack, id: string, timeoutMs = 60_000): 
     timeoutMs,
     () => `job ${id} did not end: ${JSON.stringify(job)}\n${stack.output()}`,
   );
-  return job as Job;
+  return job;
 }

@@ -71,7 +71,7 @@ async function snapshotOf(db: Db, job: Job): Promise<string> {
   const backupId = job.params?.backupId;
   const backup = backupId ? await getJob(db, backupId) : null;
   const snapshot = backup?.result?.snapshot;
-  if (!backup || backup.status !== 'succeeded' || typeof snapshot !== 'string') {
+  if (backup?.status !== 'succeeded' || typeof snapshot !== 'string') {
     throw new EngineError('NO_SUCH_SNAPSHOT', `Backup ${backupId ?? '(none)'} has no snapshot to read`);
   }
   if (backup.prunedAt) {

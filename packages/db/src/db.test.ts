@@ -244,7 +244,9 @@ describe('logs and stats', () => {
     const [rows] = await db.query<RowDataPacket[]>(
       "SELECT status, COUNT(*) AS n FROM backup_job WHERE kind = 'backup' GROUP BY status",
     );
-    const byStatus = Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    const byStatus: Record<string, number> = Object.fromEntries(
+      rows.map((row) => [row.status, Number(row.n)]),
+    );
     expect(stats.backups).toEqual({
       total: Object.values(byStatus).reduce((a, b) => a + b, 0),
       succeeded: byStatus.succeeded ?? 0,
