@@ -78,6 +78,8 @@ interface DirNode {
 
 interface BatchEntry {
   name: string;
+  /** readdir said it is a regular file: the thread may open it without an lstat first. */
+  file: boolean;
   prev: ManifestEntry | null;
 }
 
@@ -223,7 +225,7 @@ class TreeCopier {
         await this.enter(node, d.name, rel);
       } else {
         const prev = this.o.previous ? await this.o.previous.cursor.seek(rel) : undefined;
-        batch.push({ name: d.name, prev: prev?.type === 'file' ? prev : null });
+        batch.push({ name: d.name, file: d.isFile(), prev: prev?.type === 'file' ? prev : null });
         if (batch.length >= batchSize) {
           await this.dispatch(node, batch);
           batch = [];

@@ -14,6 +14,8 @@ const PROGRESS_EVERY = 8 * CHUNK;
 /** Int32Array over a SharedArrayBuffer: non-zero once the caller cancels. */
 const cancel = new Int32Array(workerData.cancel);
 const buffer = Buffer.allocUnsafe(CHUNK);
+/** Permission bits open(2) can set by itself; others need an fchmod. */
+const umask = workerData.umask ?? 0o022;
 
 class FatalError extends Error {}
 class Cancelled extends Error {}
@@ -98,6 +100,10 @@ function copyBatch(task) {
     const rel = join(task.relDir, entry.name);
     const src = `${task.srcDir}/${entry.name}`;
     const dest = `${task.destDir}/${entry.destName ?? entry.name}`;
+    if (entry.file && !entry.prev) {
+      // The common case costs no lstat: open without following, then fstat what was opened.
+      if (copyFile(src, dest, rel, null, task.hash, out, progress)) continue;
+    }
     let st;
     try {
       st = fs.lstatSync(src, { bigint: true });
@@ -120,7 +126,10 @@ function copyBatch(task) {
         out.lines.push(JSON.stringify(fileLine(rel, st, prev.hash, prev.size)));
         continue;
       }
-      copyFile(src, dest, rel, st, task.hash, out, progress);
+      if (!copyFile(src, dest, rel, st, task.hash, out, progress)) {
+        out.skipped++;
+        out.warnings.push(`replaced during the backup, skipped: ${rel}`);
+      }
     } else if (st.isDirectory()) {
       out.skipped++;
       out.warnings.push(`changed into a directory during the backup, skipped: ${rel}`);
@@ -206,45 +215,45 @@ function copySymlink(src, dest, rel, st, out) {
   );
 }
 
+/**
+ * Copies and hashes one regular file in a single read pass. `st` is the lstat seen by the walk, or
+ * null when none was made. Returns false, having written nothing, when what it opened is not that
+ * regular file (it changed type: the caller looks again).
+ */
 function copyFile(src, dest, rel, st, hashing, out, progress) {
   let input;
   try {
     input = fs.openSync(src, READ_FLAGS);
   } catch (error) {
+    if (error?.code === 'ELOOP' || error?.code === 'ENXIO' || error?.code === 'EISDIR') return false;
     if (!isSourceProblem(error)) throw new FatalError('open', { cause: error });
     out.skipped++;
     out.warnings.push(
-      error.code === 'ENOENT'
-        ? `file has vanished: ${rel}`
-        : error.code === 'ELOOP'
-          ? `changed into a symlink during the backup, skipped: ${rel}`
-          : `cannot read (${error.code}): ${rel}`,
+      error.code === 'ENOENT' ? `file has vanished: ${rel}` : `cannot read (${error.code}): ${rel}`,
     );
-    return;
+    return true;
   }
   let output;
   try {
     const before = fs.fstatSync(input, { bigint: true });
-    if (!before.isFile() || before.dev !== st.dev || before.ino !== st.ino) {
-      out.skipped++;
-      out.warnings.push(`replaced during the backup, skipped: ${rel}`);
-      return;
-    }
+    if (!before.isFile() || (st !== null && (before.dev !== st.dev || before.ino !== st.ino))) return false;
+    const mode = Number(before.mode & 0o7777n);
     try {
-      output = fs.openSync(dest, WRITE_FLAGS, 0o600);
+      output = fs.openSync(dest, WRITE_FLAGS, mode | 0o200);
     } catch (error) {
       throw new FatalError('create', { cause: error });
     }
     const hash = hashing ? createHash('sha256') : null;
+    const expected = Number(before.size);
     let size = 0;
-    for (;;) {
+    // Read the size that fstat gave, as a consistent point; growth afterwards is the next backup's.
+    while (size < expected) {
       checkCancel();
       let n;
       try {
-        n = fs.readSync(input, buffer, 0, CHUNK, null);
+        n = fs.readSync(input, buffer, 0, Math.min(CHUNK, expected - size), null);
       } catch (error) {
-        if (error?.code === 'EIO' || !isSourceProblem(error)) throw new FatalError('read', { cause: error });
-        throw error;
+        throw new FatalError('read', { cause: error });
       }
       if (n === 0) break;
       const chunk = n === CHUNK ? buffer : buffer.subarray(0, n);
@@ -253,12 +262,10 @@ function copyFile(src, dest, rel, st, hashing, out, progress) {
       size += n;
       progress(n);
     }
-    const after = fs.fstatSync(input, { bigint: true });
-    if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) {
-      out.warnings.push(`changed while being read: ${rel}`);
-    }
+    if (size !== expected) out.warnings.push(`changed while being read: ${rel}`);
     try {
-      fs.fchmodSync(output, Number(before.mode & 0o7777n));
+      // open(2) applied the umask and our added owner-write bit; fix the mode only where needed.
+      if (((mode | 0o200) & ~umask & 0o777) !== mode) fs.fchmodSync(output, mode);
       fs.futimesSync(output, utimeSeconds(before.atimeNs), utimeSeconds(before.mtimeNs));
     } catch (error) {
       throw new FatalError('set attributes', { cause: error });
@@ -267,9 +274,10 @@ function copyFile(src, dest, rel, st, hashing, out, progress) {
     out.bytes += size;
     out.copiedFiles++;
     out.copiedBytes += size;
-    // The source record is the state before reading: a change during the read makes the next
-    // backup copy the file again.
+    // The source record is the state before reading: a change during the read (ctime moves) makes
+    // the next backup copy the file again.
     out.lines.push(JSON.stringify(fileLine(rel, before, hash?.digest('hex'), size)));
+    return true;
   } finally {
     fs.closeSync(input);
     if (output !== undefined) fs.closeSync(output);

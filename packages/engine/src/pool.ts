@@ -70,7 +70,9 @@ export class WorkerPool {
   }
 
   private spawn(): PoolWorker {
-    const thread = new Worker(WORKER_URL, { workerData: { cancel: this.cancelFlag.buffer } });
+    const thread = new Worker(WORKER_URL, {
+      workerData: { cancel: this.cancelFlag.buffer, umask: process.umask() },
+    });
     const worker: PoolWorker = { thread, busy: 0 };
     thread.unref();
     thread.on('message', (reply: WorkerReply) => this.onReply(reply));

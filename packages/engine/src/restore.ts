@@ -91,7 +91,9 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
         relDir: '',
         prevDir: null,
         hash: false,
-        entries: [{ name: path.basename(sourcePath), destName: path.basename(staging), prev: null }],
+        entries: [
+          { name: path.basename(sourcePath), destName: path.basename(staging), file: false, prev: null },
+        ],
       });
       counters.files += r.files;
       counters.bytes += r.bytes;

@@ -1,0 +1,277 @@
+// Engine benchmark: Strongbox's engine against cp -a, rsync -a, rsync -a --link-dest, fs-extra's copy
+// and Node's fs.cp, on fixtures it generates under /work. Run directly (after building the engine)
+// to print a table; `benchEngine()` returns the rows for the repository-wide bench.
+//   node scripts/bench-engine.mjs [--runs 3] [--million] [--only a,b,c]
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { cpus, availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const engineUrl = new URL('../packages/engine/dist/index.js', import.meta.url);
+
+/** Runs the scenarios and returns one row per (scenario, tool). */
+export async function benchEngine(opts = {}) {
+  const runs = opts.runs ?? 3;
+  const only = new Set(opts.only ?? ['a', 'b', 'c']);
+  const root = opts.dir ?? fs.mkdtempSync(path.join(repo, '..', 'bench-engine-'));
+  const engine = await import(engineUrl.href);
+  const fsExtra = (await import('fs-extra')).default;
+  const dropCaches = canDropCaches();
+  const rows = [];
+  const log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+  try {
+    if (only.has('a') || only.has('c')) {
+      log('generating (a): 20,000 files of 100 B-8 KiB in 100 directories');
+      makeSmallFiles(path.join(root, 'small'), 20_000, 100);
+    }
+    if (only.has('b')) {
+      log('generating (b): 4 x 256 MiB');
+      makeLargeFiles(path.join(root, 'large'), 4, 256);
+    }
+    const competitors = (src) => [
+      ['cp -a', (dest) => run('cp', ['-a', src, dest])],
+      ['rsync -a', (dest) => run('rsync', ['-a', `${src}/`, `${dest}/`])],
+      ['fs-extra copy', (dest) => fsExtra.copy(src, dest, { preserveTimestamps: true })],
+      ['node fs.cp', (dest) => fs.promises.cp(src, dest, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true })],
+    ];
+    const full = [];
+    if (only.has('a')) full.push(['(a) 20k small files', 'small']);
+    if (only.has('b')) full.push(['(b) 4 x 256 MiB', 'large']);
+    for (const [scenario, dir] of full) {
+      const src = path.join(root, dir);
+      for (const [tool, copy] of competitors(src)) {
+        rows.push(await timed(scenario, tool, runs, dropCaches, log, async (i) => {
+          const dest = path.join(root, `out-${i}`);
+          const t = await clock(async () => {
+            await copy(dest);
+            await run('sync', ['-f', dest]);
+          });
+          await rmrf(dest);
+          return t;
+        }));
+      }
+      rows.push(await timed(scenario, 'strongbox engine', runs, dropCaches, log, async (i) => {
+        const backupFolder = path.join(root, `bk-${i}`);
+        fs.mkdirSync(backupFolder);
+        const t = await clock(() => engine.runBackup({ sourceRoot: root, backupFolder, folder: dir, jobId: `bench-${i}` }));
+        await rmrf(backupFolder);
+        return t;
+      }));
+    }
+    if (only.has('c')) {
+      const src = path.join(root, 'small');
+      for (const changed of [0, 0.01]) {
+        const scenario = changed ? '(c) 20k small, 1% changed' : '(c) 20k small, unchanged';
+        rows.push(await timed(scenario, 'rsync -a --link-dest', runs, dropCaches, log, async (i) => {
+          const base = path.join(root, `base-${i}`);
+          const dest = path.join(root, `out-${i}`);
+          await run('rsync', ['-a', `${src}/`, `${base}/`]);
+          if (changed) touchFraction(src, changed, i);
+          await run('sync');
+          if (dropCaches) drop();
+          const t = await clock(async () => {
+            await run('rsync', ['-a', `--link-dest=${base}`, `${src}/`, `${dest}/`]);
+            await run('sync', ['-f', dest]);
+          });
+          await rmrf(base);
+          await rmrf(dest);
+          return t;
+        }, { dropBefore: false }));
+        rows.push(await timed(scenario, 'strongbox engine', runs, dropCaches, log, async (i) => {
+          const backupFolder = path.join(root, `bk-${i}`);
+          fs.mkdirSync(backupFolder);
+          await engine.runBackup({ sourceRoot: root, backupFolder, folder: 'small', jobId: `base-${i}` });
+          if (changed) touchFraction(src, changed, i + 100);
+          await run('sync');
+          if (dropCaches) drop();
+          let result;
+          const t = await clock(async () => {
+            result = await engine.runBackup({ sourceRoot: root, backupFolder, folder: 'small', jobId: `inc-${i}` });
+          });
+          if (changed && result.copiedFiles === 0) throw new Error('incremental run copied nothing');
+          await rmrf(backupFolder);
+          return t;
+        }, { dropBefore: false }));
+      }
+    }
+    if (opts.million) {
+      log('generating (d): 1,000,000 files in 1,000 directories (takes a few minutes)');
+      const src = path.join(root, 'million');
+      makeSmallFiles(src, 1_000_000, 1000, 64);
+      rows.push(await peakRss(root, 'million', log));
+    }
+  } finally {
+    if (!opts.keep) await rmrf(root);
+  }
+  addRatios(rows);
+  return { rows, machine: machine(), cache: dropCaches ? 'dropped before every timed run' : 'warm for all' };
+}
+
+async function timed(scenario, tool, runs, dropCaches, log, once, { dropBefore = true } = {}) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    if (dropCaches && dropBefore) {
+      await run('sync');
+      drop();
+    }
+    times.push(await once(i));
+  }
+  const medianMs = median(times);
+  log(`${scenario.padEnd(28)} ${tool.padEnd(22)} ${times.map((t) => t.toFixed(0)).join(' / ')} ms`);
+  return { scenario, tool, medianMs, runsMs: times };
+}
+
+function addRatios(rows) {
+  for (const row of rows) {
+    if (row.metric) continue;
+    const base = rows.find(
+      (r) => r.scenario === row.scenario && (r.tool === 'rsync -a' || r.tool === 'rsync -a --link-dest'),
+    );
+    row.vsRsync = base ? row.medianMs / base.medianMs : null;
+  }
+}
+
+async function peakRss(root, folder, log) {
+  const backupFolder = path.join(root, 'bk-million');
+  fs.mkdirSync(backupFolder, { recursive: true });
+  const code = `
+    const { runBackup } = await import(${JSON.stringify(engineUrl.href)});
+    const started = Date.now();
+    const r = await runBackup({ sourceRoot: ${JSON.stringify(root)}, backupFolder: ${JSON.stringify(backupFolder)}, folder: ${JSON.stringify(folder)}, jobId: 'million' });
+    process.stdout.write(JSON.stringify({ files: r.files, ms: Date.now() - started, maxRssKiB: process.resourceUsage().maxRSS }));
+  `;
+  const out = await run(process.execPath, ['--input-type=module', '-e', code], { capture: true });
+  const r = JSON.parse(out);
+  log(`(d) 1M files: ${r.files} files in ${r.ms} ms, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
+  return { scenario: '(d) 1,000,000 files', tool: 'strongbox engine (child process)', medianMs: r.ms, runsMs: [r.ms], metric: `peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`, peakRssMiB: r.maxRssKiB / 1024 };
+}
+
+/** Deterministic sizes, distinct contents. */
+export function makeSmallFiles(dir, count, dirs, maxSize = 8192) {
+  let seed = 42;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const pool = Buffer.alloc(64 * 1024);
+  for (let i = 0; i < pool.length; i++) pool[i] = Math.floor(rand() * 256);
+  for (let d = 0; d < dirs; d++) fs.mkdirSync(path.join(dir, `dir-${String(d).padStart(4, '0')}`), { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const size = Math.min(maxSize, 100 + Math.floor(rand() * (8192 - 100)));
+    const offset = Math.floor(rand() * (pool.length - size));
+    const body = Buffer.from(pool.subarray(offset, offset + size));
+    body.writeUInt32LE(i, 0);
+    fs.writeFileSync(path.join(dir, `dir-${String(i % dirs).padStart(4, '0')}`, `file-${i}.dat`), body);
+  }
+}
+
+export function makeLargeFiles(dir, count, mib) {
+  fs.mkdirSync(dir, { recursive: true });
+  const chunk = Buffer.alloc(1024 * 1024);
+  for (let f = 0; f < count; f++) {
+    const fd = fs.openSync(path.join(dir, `large-${f}.bin`), 'w');
+    for (let m = 0; m < mib; m++) {
+      createHash('sha256').update(`${f}:${m}`).digest().copy(chunk, 0);
+      for (let o = 32; o < chunk.length; o += 32) chunk.copy(chunk, o, o - 32, o - 16);
+      fs.writeSync(fd, chunk);
+    }
+    fs.closeSync(fd);
+  }
+}
+
+/** Rewrites a fraction of the small files (new bytes and mtime). */
+function touchFraction(dir, fraction, salt) {
+  const dirs = fs.readdirSync(dir).sort();
+  let n = 0;
+  for (const d of dirs) {
+    const names = fs.readdirSync(path.join(dir, d)).sort();
+    const step = Math.round(1 / fraction);
+    for (let i = salt % step; i < names.length; i += step) {
+      const p = path.join(dir, d, names[i]);
+      fs.appendFileSync(p, `changed ${salt}\n`);
+      n++;
+    }
+  }
+  return n;
+}
+
+function canDropCaches() {
+  try {
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function drop() {
+  fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function clock(fn) {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+function run(cmd, args = [], { capture = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', capture ? 'pipe' : 'ignore', 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}`))));
+  });
+}
+
+async function rmrf(p) {
+  await fs.promises.rm(p, { recursive: true, force: true });
+}
+
+function machine() {
+  let filesystem = 'unknown';
+  try {
+    filesystem = execFileSync('df', ['-T', repo]).toString().trim().split('\n')[1].split(/\s+/)[1];
+  } catch {}
+  return { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', filesystem, node: process.version };
+}
+
+export function formatTable({ rows, machine: m, cache }) {
+  const lines = [
+    `Machine: ${m.cpus} CPUs (${m.cpu}), ${m.filesystem}, Node ${m.node}; page cache ${cache}.`,
+    '',
+    '| scenario | tool | median (ms) | runs (ms) | vs rsync |',
+    '|---|---|---:|---|---:|',
+  ];
+  for (const r of rows) {
+    const ratio = r.metric ?? (r.vsRsync == null ? '' : `${r.vsRsync.toFixed(2)}x`);
+    lines.push(`| ${r.scenario} | ${r.tool} | ${r.medianMs.toFixed(0)} | ${r.runsMs.map((t) => t.toFixed(0)).join(', ')} | ${ratio} |`);
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const args = process.argv.slice(2);
+  const value = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const result = await benchEngine({
+    runs: Number(value('--runs') ?? 3),
+    only: value('--only')?.split(','),
+    million: args.includes('--million') || process.env.BENCH_MILLION === '1',
+  });
+  process.stdout.write(`${formatTable(result)}\n`);
+}
