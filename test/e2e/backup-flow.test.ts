@@ -1,8 +1,8 @@
-import { chmod, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type Stack, startStack, stopChild, waitFor, waitForJob } from './stack.js';
+import { call, makeFolder, type Stack, startStack, stopChild, waitFor, waitForJob } from './stack.js';
 import { describeTree, expectSameTree } from './tree.js';
 
 let stack: Stack;
@@ -22,18 +22,9 @@ async function logRows(jobId: string): Promise<RowDataPacket[]> {
   return rows;
 }
 
-async function makeFolder(folder: string, files: Record<string, string>): Promise<string> {
-  const root = path.join(stack.sourceRoot, folder);
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(root, name)), { recursive: true });
-    await writeFile(path.join(root, name), content);
-  }
-  return root;
-}
-
 describe('a backup of an existing folder', () => {
   it('copies it into an identical snapshot and stores a Backup SUCCESS row', async () => {
-    const root = await makeFolder('photos/2024', {
+    const root = await makeFolder(stack, 'photos/2024', {
       'a.txt': 'alpha',
       'nested/deep/b.bin': 'x'.repeat(100_000),
       'with space/ünïcode.txt': 'names',
@@ -90,14 +81,14 @@ describe('a backup of a missing folder', () => {
   });
 
   it('answers ?wait with the status its error maps to', async () => {
-    await makeFolder('plain', { 'file.txt': 'not a folder' });
+    await makeFolder(stack, 'plain', { 'file.txt': 'not a folder' });
     const missing = await call(stack, 'POST', '/backups?wait=30', { folder: 'nowhere' });
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ status: 'failed', error: { code: 'NO_SUCH_DIRECTORY' } });
     const file = await call(stack, 'POST', '/backups?wait=30', { folder: 'plain/file.txt' });
     expect(file.status).toBe(422);
     expect(file.body).toMatchObject({ status: 'failed', error: { code: 'NOT_A_DIRECTORY' } });
-    await makeFolder('waited', { 'w.txt': 'w' });
+    await makeFolder(stack, 'waited', { 'w.txt': 'w' });
     const ok = await call(stack, 'POST', '/backups?wait=30', { folder: 'waited' });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'succeeded', result: { files: 1 } });
@@ -113,7 +104,7 @@ describe('a backup of a missing folder', () => {
 
 describe('the original form POST /backup/{folder}', () => {
   it('backs up a URL-encoded folder', async () => {
-    await makeFolder('two words/x', { 'f.txt': 'f' });
+    await makeFolder(stack, 'two words/x', { 'f.txt': 'f' });
     const posted = await call(stack, 'POST', `/backup/${encodeURIComponent('two words/x')}?wait=30`);
     expect(posted.status).toBe(200);
     expect(posted.body).toMatchObject({ folder: 'two words/x', status: 'succeeded' });
@@ -214,7 +205,7 @@ describe('logs and stats', () => {
 
 describe('two workers', () => {
   it('share a burst of 50 jobs, each ending once with one Backup row', async () => {
-    for (let i = 0; i < 50; i++) await makeFolder(`burst/${i}`, { [`f${i}.txt`]: `content ${i}` });
+    for (let i = 0; i < 50; i++) await makeFolder(stack, `burst/${i}`, { [`f${i}.txt`]: `content ${i}` });
     const posted = await Promise.all(
       Array.from({ length: 50 }, (_, i) => call(stack, 'POST', '/backups', { folder: `burst/${i}` })),
     );
@@ -233,7 +224,7 @@ describe('two workers', () => {
 describe('nothing the API accepted is lost', () => {
   it('runs jobs accepted while no worker ran, even after Redis lost them', async () => {
     await Promise.all(stack.workers.map((worker) => stopChild(worker)));
-    await makeFolder('later', { 'l.txt': 'later' });
+    await makeFolder(stack, 'later', { 'l.txt': 'later' });
     const waited = await call(stack, 'POST', '/backups?wait=1', { folder: 'later' });
     expect(waited.status).toBe(202);
     expect(waited.body.status).toBe('queued');

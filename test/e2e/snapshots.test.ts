@@ -1,10 +1,10 @@
-import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDatabaseUrl } from '@strongbox/db';
 import { tryLockFolder } from '@strongbox/worker';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type Stack, startStack, waitFor, waitForJob } from './stack.js';
+import { call, makeFolder, type Stack, startStack, waitFor, waitForJob } from './stack.js';
 import { expectSameTree } from './tree.js';
 
 let stack: Stack;
@@ -17,15 +17,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function makeFolder(folder: string, files: Record<string, string>): Promise<string> {
-  const root = path.join(stack.sourceRoot, folder);
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(root, name)), { recursive: true });
-    await writeFile(path.join(root, name), content);
-  }
-  return root;
-}
-
 async function backup(folder: string) {
   const answer = await call(stack, 'POST', '/backups?wait=60', { folder });
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
@@ -34,7 +25,7 @@ async function backup(folder: string) {
 
 describe('incremental snapshots', () => {
   it('hard-links unchanged files and copies only changed ones', async () => {
-    const root = await makeFolder('incr', { 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c' });
+    const root = await makeFolder(stack, 'incr', { 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c' });
     const first = await backup('incr');
     expect(first.result).toMatchObject({ files: 3, copiedFiles: 3, linkedFiles: 0 });
     const second = await backup('incr');
@@ -66,7 +57,7 @@ describe('incremental snapshots', () => {
 
 describe('verify', () => {
   it('passes on an intact snapshot and names the file whose byte was flipped', async () => {
-    await makeFolder('verify-me', { 'good.txt': 'good', 'bad.txt': 'original' });
+    await makeFolder(stack, 'verify-me', { 'good.txt': 'good', 'bad.txt': 'original' });
     const done = await backup('verify-me');
     const ok = await call(stack, 'POST', `/backups/${done.id}/verify?wait=60`);
     expect(ok.status).toBe(200);
@@ -92,7 +83,11 @@ describe('verify', () => {
 
 describe('restore', () => {
   it('writes a snapshot, or one path of it, into a new folder and never over an existing one', async () => {
-    const root = await makeFolder('restore-me', { 'top.txt': 'top', 'inner/x.txt': 'x', 'inner/y.txt': 'y' });
+    const root = await makeFolder(stack, 'restore-me', {
+      'top.txt': 'top',
+      'inner/x.txt': 'x',
+      'inner/y.txt': 'y',
+    });
     const done = await backup('restore-me');
 
     const whole = await call(stack, 'POST', `/backups/${done.id}/restore?wait=60`, {
@@ -124,7 +119,7 @@ describe('restore', () => {
 
 describe('one backup of a folder at a time', () => {
   it('keeps a backup waiting while another holds its folder, and answers the queued job to a second request', async () => {
-    await makeFolder('busy', { 'f.txt': 'f' });
+    await makeFolder(stack, 'busy', { 'f.txt': 'f' });
     const lock = await tryLockFolder(
       stack.db,
       parseDatabaseUrl(stack.env.DATABASE_URL as string).database,
@@ -146,7 +141,7 @@ describe('progress', () => {
   it('shows files and bytes done, with totals, while a backup runs', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 20_000; i++) files[`d${i % 100}/f${i}.txt`] = 'x'.repeat(1 + (i % 500));
-    await makeFolder('progress', files);
+    await makeFolder(stack, 'progress', files);
     const posted = await call(stack, 'POST', '/backups', { folder: 'progress' });
     const seen: { status: string; progress: { filesDone: number; filesTotal: number | null } }[] = [];
     await waitFor(

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,4 +170,18 @@ export async function waitForJob(stack: Stack, id: string, timeoutMs = 60_000): 
     () => `job ${id} did not end: ${JSON.stringify(job)}\n${stack.output()}`,
   );
   return job;
+}
+
+/** Writes `files` (relative path → content) into `SOURCE_ROOT/folder`; answers the folder's path. */
+export async function makeFolder(
+  stack: Stack,
+  folder: string,
+  files: Record<string, string>,
+): Promise<string> {
+  const root = path.join(stack.sourceRoot, folder);
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, name)), { recursive: true });
+    await writeFile(path.join(root, name), content);
+  }
+  return root;
 }

@@ -2,6 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../connection.js';
 import { decodeCursor, encodeCursor, type Page } from '../cursor.js';
 import { InvalidCursorError } from '../jobs/list-jobs.js';
+import { Where } from '../where.js';
 import type { LogEntry } from './log.js';
 
 export interface ListLogsQuery {
@@ -17,37 +18,22 @@ export interface ListLogsQuery {
 
 /** Audit rows ordered by date then id, one page at a time. */
 export async function listLogs(db: Db, query: ListLogsQuery): Promise<Page<LogEntry>> {
-  const where: string[] = [];
-  const params: (string | number | Date)[] = [];
-  if (query.from) {
-    where.push('date >= ?');
-    params.push(query.from);
-  }
-  if (query.before) {
-    where.push('date < ?');
-    params.push(query.before);
-  }
-  if (query.action) {
-    where.push('action = ?');
-    params.push(query.action);
-  }
-  if (query.status) {
-    where.push('status = ?');
-    params.push(query.status);
-  }
+  const where = new Where()
+    .add('date >= ?', query.from)
+    .add('date < ?', query.before)
+    .add('action = ?', query.action)
+    .add('status = ?', query.status);
   if (query.cursor) {
     const position = decodeCursor(query.cursor, ['number', 'number']);
     if (!position) throw new InvalidCursorError();
-    const [afterMs, afterId] = position as [number, number];
-    const after = new Date(afterMs);
-    where.push('(date > ? OR (date = ? AND id > ?))');
-    params.push(after, after, afterId);
+    const after = new Date(position[0] as number);
+    where.add('(date > ? OR (date = ? AND id > ?))', after, after, position[1] as number);
   }
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT id, date, action, parameter, status, job_id, message FROM log
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ${where}
      ORDER BY date, id LIMIT ?`,
-    [...params, query.limit + 1],
+    [...where.params, query.limit + 1],
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
