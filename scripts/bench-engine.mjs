@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { cpus, availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,15 +36,22 @@ export async function benchEngine(opts = {}) {
       ['cp -a', (dest) => run('cp', ['-a', src, dest])],
       ['rsync -a', (dest) => run('rsync', ['-a', `${src}/`, `${dest}/`])],
       ['fs-extra copy', (dest) => fsExtra.copy(src, dest, { preserveTimestamps: true })],
-      ['node fs.cp', (dest) => fs.promises.cp(src, dest, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true })],
+      [
+        'node fs.cp',
+        (dest) =>
+          fs.promises.cp(src, dest, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true }),
+      ],
     ];
-    const full = [];
-    if (only.has('a')) full.push(['(a) 20k small files', 'small']);
-    if (only.has('b')) full.push(['(b) 4 x 256 MiB', 'large']);
-    for (const [scenario, dir] of full) {
+    const scenarios = [];
+    for (const [key, scenario, dir] of [
+      ['a', '(a) 20k small files', 'small'],
+      ['b', '(b) 4 x 256 MiB', 'large'],
+    ]) {
+      if (!only.has(key)) continue;
       const src = path.join(root, dir);
-      for (const [tool, copy] of competitors(src)) {
-        rows.push(await timed(scenario, tool, runs, dropCaches, log, async (i) => {
+      const tools = competitors(src).map(([tool, copy]) => [
+        tool,
+        async (i) => {
           const dest = path.join(root, `out-${i}`);
           const t = await clock(async () => {
             await copy(dest);
@@ -52,50 +59,93 @@ export async function benchEngine(opts = {}) {
           });
           await rmrf(dest);
           return t;
-        }));
-      }
-      rows.push(await timed(scenario, 'strongbox engine', runs, dropCaches, log, async (i) => {
-        const backupFolder = path.join(root, `bk-${i}`);
-        fs.mkdirSync(backupFolder);
-        const t = await clock(() => engine.runBackup({ sourceRoot: root, backupFolder, folder: dir, jobId: `bench-${i}` }));
-        await rmrf(backupFolder);
-        return t;
-      }));
+        },
+      ]);
+      tools.push([
+        'strongbox engine',
+        async (i) => {
+          const backupFolder = path.join(root, `bk-${i}`);
+          fs.mkdirSync(backupFolder);
+          const t = await clock(() =>
+            engine.runBackup({ sourceRoot: root, backupFolder, folder: dir, jobId: `bench-${i}` }),
+          );
+          await rmrf(backupFolder);
+          return t;
+        },
+      ]);
+      scenarios.push([scenario, tools]);
     }
     if (only.has('c')) {
       const src = path.join(root, 'small');
       for (const changed of [0, 0.01]) {
         const scenario = changed ? '(c) 20k small, 1% changed' : '(c) 20k small, unchanged';
-        rows.push(await timed(scenario, 'rsync -a --link-dest', runs, dropCaches, log, async (i) => {
-          const base = path.join(root, `base-${i}`);
-          const dest = path.join(root, `out-${i}`);
-          await run('rsync', ['-a', `${src}/`, `${base}/`]);
-          if (changed) touchFraction(src, changed, i);
-          await run('sync');
-          if (dropCaches) drop();
-          const t = await clock(async () => {
-            await run('rsync', ['-a', `--link-dest=${base}`, `${src}/`, `${dest}/`]);
-            await run('sync', ['-f', dest]);
-          });
-          await rmrf(base);
-          await rmrf(dest);
-          return t;
-        }, { dropBefore: false }));
-        rows.push(await timed(scenario, 'strongbox engine', runs, dropCaches, log, async (i) => {
-          const backupFolder = path.join(root, `bk-${i}`);
-          fs.mkdirSync(backupFolder);
-          await engine.runBackup({ sourceRoot: root, backupFolder, folder: 'small', jobId: `base-${i}` });
-          if (changed) touchFraction(src, changed, i + 100);
-          await run('sync');
-          if (dropCaches) drop();
-          let result;
-          const t = await clock(async () => {
-            result = await engine.runBackup({ sourceRoot: root, backupFolder, folder: 'small', jobId: `inc-${i}` });
-          });
-          if (changed && result.copiedFiles === 0) throw new Error('incremental run copied nothing');
-          await rmrf(backupFolder);
-          return t;
-        }, { dropBefore: false }));
+        scenarios.push([
+          scenario,
+          [
+            [
+              'rsync -a --link-dest',
+              async (i) => {
+                const base = path.join(root, `base-${i}`);
+                const dest = path.join(root, `out-${i}`);
+                await run('rsync', ['-a', `${src}/`, `${base}/`]);
+                if (changed) touchFraction(src, changed, i);
+                await settle(dropCaches);
+                const t = await clock(async () => {
+                  await run('rsync', ['-a', `--link-dest=${base}`, `${src}/`, `${dest}/`]);
+                  await run('sync', ['-f', dest]);
+                });
+                await rmrf(base);
+                await rmrf(dest);
+                return t;
+              },
+            ],
+            [
+              'strongbox engine',
+              async (i) => {
+                const backupFolder = path.join(root, `bk-${i}`);
+                fs.mkdirSync(backupFolder);
+                await engine.runBackup({
+                  sourceRoot: root,
+                  backupFolder,
+                  folder: 'small',
+                  jobId: `base-${i}`,
+                });
+                if (changed) touchFraction(src, changed, i + 7);
+                await settle(dropCaches);
+                let result;
+                const t = await clock(async () => {
+                  result = await engine.runBackup({
+                    sourceRoot: root,
+                    backupFolder,
+                    folder: 'small',
+                    jobId: `inc-${i}`,
+                  });
+                });
+                if (changed && result.copiedFiles === 0)
+                  throw new Error('the incremental run copied nothing');
+                if (!changed && result.copiedFiles !== 0) throw new Error('the unchanged run copied files');
+                await rmrf(backupFolder);
+                return t;
+              },
+            ],
+          ],
+        ]);
+      }
+    }
+    // Rounds interleave the tools, so that load from elsewhere on the machine hits all of them alike.
+    for (const [scenario, tools] of scenarios) {
+      const times = new Map(tools.map(([tool]) => [tool, []]));
+      for (let i = 0; i < runs; i++) {
+        for (const [tool, once] of tools) {
+          await settle(dropCaches);
+          const t = await once(i);
+          times.get(tool).push(t);
+          log(`${scenario.padEnd(28)} ${tool.padEnd(22)} round ${i + 1}: ${t.toFixed(0)} ms`);
+        }
+      }
+      for (const [tool] of tools) {
+        const runsMs = times.get(tool);
+        rows.push({ scenario, tool, medianMs: median(runsMs), runsMs });
       }
     }
     if (opts.million) {
@@ -111,18 +161,10 @@ export async function benchEngine(opts = {}) {
   return { rows, machine: machine(), cache: dropCaches ? 'dropped before every timed run' : 'warm for all' };
 }
 
-async function timed(scenario, tool, runs, dropCaches, log, once, { dropBefore = true } = {}) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    if (dropCaches && dropBefore) {
-      await run('sync');
-      drop();
-    }
-    times.push(await once(i));
-  }
-  const medianMs = median(times);
-  log(`${scenario.padEnd(28)} ${tool.padEnd(22)} ${times.map((t) => t.toFixed(0)).join(' / ')} ms`);
-  return { scenario, tool, medianMs, runsMs: times };
+/** Flushes what earlier steps wrote, then drops the page cache where the machine allows it. */
+async function settle(dropCaches) {
+  await run('sync');
+  if (dropCaches) drop();
 }
 
 function addRatios(rows) {
@@ -141,13 +183,20 @@ async function peakRss(root, folder, log) {
   const code = `
     const { runBackup } = await import(${JSON.stringify(engineUrl.href)});
     const started = Date.now();
-    const r = await runBackup({ sourceRoot: ${JSON.stringify(root)}, backupFolder: ${JSON.stringify(backupFolder)}, folder: ${JSON.stringify(folder)}, jobId: 'million' });
+    const r = await runBackup({ sourceRoot: ${JSON.stringify(root)}, backupFolder: ${JSON.stringify(backupFolder)}, folder: ${JSON.stringify(folder)}, jobId: 'million', onProgress: () => {} });
     process.stdout.write(JSON.stringify({ files: r.files, ms: Date.now() - started, maxRssKiB: process.resourceUsage().maxRSS }));
   `;
   const out = await run(process.execPath, ['--input-type=module', '-e', code], { capture: true });
   const r = JSON.parse(out);
   log(`(d) 1M files: ${r.files} files in ${r.ms} ms, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
-  return { scenario: '(d) 1,000,000 files', tool: 'strongbox engine (child process)', medianMs: r.ms, runsMs: [r.ms], metric: `peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`, peakRssMiB: r.maxRssKiB / 1024 };
+  return {
+    scenario: '(d) 1,000,000 files',
+    tool: 'strongbox engine (child process)',
+    medianMs: r.ms,
+    runsMs: [r.ms],
+    metric: `peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`,
+    peakRssMiB: r.maxRssKiB / 1024,
+  };
 }
 
 /** Deterministic sizes, distinct contents. */
@@ -159,7 +208,8 @@ export function makeSmallFiles(dir, count, dirs, maxSize = 8192) {
   };
   const pool = Buffer.alloc(64 * 1024);
   for (let i = 0; i < pool.length; i++) pool[i] = Math.floor(rand() * 256);
-  for (let d = 0; d < dirs; d++) fs.mkdirSync(path.join(dir, `dir-${String(d).padStart(4, '0')}`), { recursive: true });
+  for (let d = 0; d < dirs; d++)
+    fs.mkdirSync(path.join(dir, `dir-${String(d).padStart(4, '0')}`), { recursive: true });
   for (let i = 0; i < count; i++) {
     const size = Math.min(maxSize, 100 + Math.floor(rand() * (8192 - 100)));
     const offset = Math.floor(rand() * (pool.length - size));
@@ -245,7 +295,12 @@ function machine() {
   try {
     filesystem = execFileSync('df', ['-T', repo]).toString().trim().split('\n')[1].split(/\s+/)[1];
   } catch {}
-  return { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', filesystem, node: process.version };
+  return {
+    cpus: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    filesystem,
+    node: process.version,
+  };
 }
 
 export function formatTable({ rows, machine: m, cache }) {
@@ -257,7 +312,9 @@ export function formatTable({ rows, machine: m, cache }) {
   ];
   for (const r of rows) {
     const ratio = r.metric ?? (r.vsRsync == null ? '' : `${r.vsRsync.toFixed(2)}x`);
-    lines.push(`| ${r.scenario} | ${r.tool} | ${r.medianMs.toFixed(0)} | ${r.runsMs.map((t) => t.toFixed(0)).join(', ')} | ${ratio} |`);
+    lines.push(
+      `| ${r.scenario} | ${r.tool} | ${r.medianMs.toFixed(0)} | ${r.runsMs.map((t) => t.toFixed(0)).join(', ')} | ${ratio} |`,
+    );
   }
   return lines.join('\n');
 }
