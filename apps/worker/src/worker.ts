@@ -45,7 +45,11 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       connection: workerConnection,
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
-      // A worker that dies mid-job hands it on; after three such deaths the job is failed.
+      // A worker that dies mid-job stops renewing its lock; within about 15 to 30 s another worker
+      // takes the job over. After three such deaths the job is failed (WORKER_LOST). The engine
+      // copies in threads, so the event loop renews locks on time even during large copies.
+      lockDuration: 15_000,
+      stalledInterval: 15_000,
       maxStalledCount: 2,
       name,
     },
