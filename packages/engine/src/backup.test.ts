@@ -142,6 +142,19 @@ describe('runBackup fidelity', () => {
   });
 });
 
+describe('runBackup with the backup folder inside the source', () => {
+  it('does not copy the backup folder into the snapshot', async () => {
+    await writeTree(ws.src, { 'f/a.txt': 'a' });
+    const inside = path.join(ws.src, 'f/backups');
+    await fsp.mkdir(inside);
+    const first = await runBackup({ sourceRoot: ws.src, backupFolder: inside, folder: 'f', jobId: 'j1' });
+    const second = await runBackup({ sourceRoot: ws.src, backupFolder: inside, folder: 'f', jobId: 'j2' });
+    expect(first.files).toBe(1);
+    expect(second.files).toBe(1);
+    expect(second.warnings).toEqual(['the backup folder lies inside the source, not copied: backups']);
+  });
+});
+
 describe('runBackup refuses bad folders', () => {
   it('says "No such directory" for a missing folder', async () => {
     await expectCode(

@@ -89,6 +89,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   let writer: ManifestWriter | undefined;
   try {
     const folderDir = await folderDirectory(options.backupFolder, options.folder, true);
+    const backupRoot = await fsp.stat(await fsp.realpath(options.backupFolder), { bigint: true });
+    const folderStat = await fsp.stat(folderDir, { bigint: true });
     await cleanStaleStaging({
       backupFolder: options.backupFolder,
       folder: options.folder,
@@ -127,6 +129,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     await copyTree({
       source: source.handle,
       dest: path.join(staging, 'tree'),
+      exclude: [backupRoot, folderStat],
       pool,
       lines,
       previous: previous && cursor ? { dir: previous.dir, cursor } : null,

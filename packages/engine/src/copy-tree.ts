@@ -7,6 +7,7 @@ import { Cancelled } from './pool.js';
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 const MAX_BATCH = 64;
+const MAX_MANIFEST_BACKLOG = 8 * 1024 * 1024;
 export const MAX_WARNINGS = 100;
 
 /** Running totals of one copy; BackupResult is made from them. */
@@ -53,6 +54,8 @@ export interface CopyTreeOptions {
   source: fsp.FileHandle;
   /** Destination directory to create (must not exist); its parent must exist. */
   dest: string;
+  /** Directories never to copy (the backup folder, should it lie inside the source). */
+  exclude?: { dev: bigint; ino: bigint }[];
   pool: WorkerPool;
   lines: OrderedLines | null;
   /** The previous snapshot to hard-link unchanged files from, with a cursor on its manifest. */
@@ -68,7 +71,8 @@ interface DirNode {
   rel: string;
   handle: fsp.FileHandle;
   owned: boolean;
-  dest: string;
+  /** The destination directory, held open so deep trees never need a path longer than PATH_MAX. */
+  destHandle: fsp.FileHandle;
   mode: number;
   atimeNs: bigint;
   mtimeNs: bigint;
@@ -129,7 +133,9 @@ class TreeCopier {
       if (o.signal?.aborted) throw o.signal.reason;
       const st = await o.source.stat({ bigint: true });
       await fsp.mkdir(o.dest, { mode: 0o700 });
-      const root = this.node(null, '', o.source, false, o.dest, st);
+      const destHandle = await fsp.open(o.dest, DIR_FLAGS);
+      this.openHandles.add(destHandle);
+      const root = this.node(null, '', o.source, false, destHandle, st);
       this.emitDir(root);
       await this.walk(root);
       await Promise.all(this.inFlight);
@@ -149,7 +155,7 @@ class TreeCopier {
     rel: string,
     handle: fsp.FileHandle,
     owned: boolean,
-    dest: string,
+    destHandle: fsp.FileHandle,
     st: { mode: bigint; atimeNs: bigint; mtimeNs: bigint },
   ): DirNode {
     if (parent) parent.pending++;
@@ -157,7 +163,7 @@ class TreeCopier {
       rel,
       handle,
       owned,
-      dest,
+      destHandle,
       mode: Number(st.mode & 0o7777n),
       atimeNs: st.atimeNs,
       mtimeNs: st.mtimeNs,
@@ -266,12 +272,19 @@ class TreeCopier {
     let node: DirNode;
     try {
       const st = await handle.stat({ bigint: true });
-      const dest = `${parent.dest}/${name}`;
+      if (this.o.exclude?.some((x) => x.dev === st.dev && x.ino === st.ino)) {
+        await handle.close();
+        addWarning(this.o.counters, `the backup folder lies inside the source, not copied: ${rel}`);
+        return;
+      }
+      const dest = `${destAnchor(parent)}/${name}`;
       await fsp.mkdir(dest, { mode: 0o700 });
-      node = this.node(parent, rel, handle, true, dest, st);
+      const destHandle = await fsp.open(dest, DIR_FLAGS);
       this.openHandles.add(handle);
+      this.openHandles.add(destHandle);
+      node = this.node(parent, rel, handle, true, destHandle, st);
     } catch (error) {
-      await handle.close();
+      if (!this.openHandles.has(handle)) await handle.close();
       throw toEngineError(error, `creating ${rel}`);
     }
     this.emitDir(node);
@@ -284,13 +297,15 @@ class TreeCopier {
     }
     this.check();
     const { counters, lines } = this.o;
+    // Manifest text waiting for a slow disk must not pile up in memory.
+    if (lines && lines.backlog > MAX_MANIFEST_BACKLOG) await lines.flushed();
     const seq = lines?.reserve() ?? 0;
     let partial = 0;
     node.pending++;
     const task = {
       kind: 'batch',
       srcDir: anchor(node),
-      destDir: node.dest,
+      destDir: destAnchor(node),
       relDir: node.rel,
       prevDir: this.o.previous ? joinDir(this.o.previous.dir, node.rel) : null,
       hash: this.o.hash,
@@ -343,11 +358,13 @@ class TreeCopier {
   private async finalize(node: DirNode): Promise<void> {
     try {
       if (this.failure !== undefined) return;
-      await fsp.chmod(node.dest, node.mode);
-      await fsp.utimes(node.dest, utimeSeconds(node.atimeNs), utimeSeconds(node.mtimeNs));
+      await fsp.chmod(destAnchor(node), node.mode);
+      await fsp.utimes(destAnchor(node), utimeSeconds(node.atimeNs), utimeSeconds(node.mtimeNs));
     } catch (error) {
       throw toEngineError(error, `setting attributes of ${node.rel || '.'}`);
     } finally {
+      this.openHandles.delete(node.destHandle);
+      await node.destHandle.close();
       if (node.owned) {
         this.openHandles.delete(node.handle);
         await node.handle.close();
@@ -380,6 +397,10 @@ const PROC_FD = '/proc/self/fd';
 /** A path that reaches the open directory itself, whatever was renamed or swapped since. */
 function anchor(node: DirNode): string {
   return `${PROC_FD}/${node.handle.fd}`;
+}
+
+function destAnchor(node: DirNode): string {
+  return `${PROC_FD}/${node.destHandle.fd}`;
 }
 
 function joinDir(root: string, rel: string): string {

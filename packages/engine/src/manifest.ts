@@ -86,6 +86,8 @@ export class OrderedLines {
   private reserved = 0;
   private readonly ready = new Map<number, string>();
   private pendingWrite: Promise<void> = Promise.resolve();
+  /** Characters filled but not yet handed to the stream. */
+  backlog = 0;
 
   constructor(private readonly writer: ManifestWriter | null) {}
 
@@ -103,7 +105,13 @@ export class OrderedLines {
     }
     if (out && this.writer) {
       const writer = this.writer;
-      this.pendingWrite = this.pendingWrite.then(() => writer.write(out));
+      this.backlog += out.length;
+      this.pendingWrite = this.pendingWrite.then(async () => {
+        await writer.write(out);
+        this.backlog -= out.length;
+      });
+      // A failed write is reported by flushed(); it must not also surface as an unhandled rejection.
+      this.pendingWrite.catch(() => {});
     }
   }
 
