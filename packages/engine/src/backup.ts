@@ -16,7 +16,7 @@ import {
   readTrailer,
 } from './manifest.js';
 import { MANIFEST_SUFFIX, newSnapshotName } from './paths.js';
-import { WorkerPool } from './pool.js';
+import { acquirePool, CancelToken, releasePool, type WorkerPool } from './pool.js';
 import { type Progress, ProgressThrottle } from './progress.js';
 import { resolveSourceDirectory } from './resolve.js';
 import { folderDirectory, listSnapshots, type SnapshotInfo } from './snapshots.js';
@@ -85,6 +85,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   let staging: string | undefined;
   let pool: WorkerPool | undefined;
   let counter: WorkerPool | undefined;
+  const cancel = new CancelToken();
+  const counting = new CancelToken();
   let cursor: ManifestCursor | undefined;
   let writer: ManifestWriter | undefined;
   try {
@@ -99,11 +101,14 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const previous = await latestComplete(folderDir, options.folder);
     staging = await createStaging(folderDir, options.jobId);
 
-    pool = new WorkerPool(options.concurrency ?? defaultConcurrency());
+    pool = acquirePool(options.concurrency ?? defaultConcurrency());
     if (options.onProgress) {
-      counter = new WorkerPool(1);
+      counter = acquirePool(1, 'count');
       counter
-        .run<{ files: number; bytes: number }>({ kind: 'count', root: `/proc/self/fd/${source.handle.fd}` })
+        .run<{ files: number; bytes: number }>(
+          { kind: 'count', root: `/proc/self/fd/${source.handle.fd}` },
+          counting,
+        )
         .then((totals) => {
           progress.filesTotal = totals.files;
           progress.bytesTotal = totals.bytes;
@@ -131,6 +136,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       dest: path.join(staging, 'tree'),
       exclude: [backupRoot, folderStat],
       pool,
+      cancel,
       lines,
       previous: previous && cursor ? { dir: previous.dir, cursor } : null,
       hash,
@@ -177,8 +183,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   } finally {
     writer?.destroy();
     cursor?.dispose();
-    counter?.cancel();
-    await Promise.all([pool?.close(), counter?.close(), source.handle.close()]);
+    counting.cancel();
+    if (pool) releasePool(pool);
+    if (counter) releasePool(counter);
+    await source.handle.close();
     if (staging) await removeTree(staging).catch(() => {});
   }
 }

@@ -2,8 +2,7 @@ import { constants, type Dirent, promises as fsp } from 'node:fs';
 import { errnoOf, toEngineError } from './errors.js';
 import type { ManifestCursor, ManifestEntry, OrderedLines } from './manifest.js';
 import { compareNames } from './paths.js';
-import type { WorkerPool } from './pool.js';
-import { Cancelled } from './pool.js';
+import { Cancelled, type CancelToken, type WorkerPool } from './pool.js';
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 const MAX_BATCH = 64;
@@ -57,6 +56,7 @@ export interface CopyTreeOptions {
   /** Directories never to copy (the backup folder, should it lie inside the source). */
   exclude?: { dev: bigint; ino: bigint }[];
   pool: WorkerPool;
+  cancel: CancelToken;
   lines: OrderedLines | null;
   /** The previous snapshot to hard-link unchanged files from, with a cursor on its manifest. */
   previous: { dir: string; cursor: ManifestCursor } | null;
@@ -113,6 +113,7 @@ class TreeCopier {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly openHandles = new Set<fsp.FileHandle>();
   private readonly maxInFlight: number;
+  private batchesInFlight = 0;
   private slotWaiters: (() => void)[] = [];
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((resolve) => {
@@ -175,7 +176,7 @@ class TreeCopier {
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error instanceof Cancelled ? (this.o.signal?.reason ?? error) : error;
-    this.o.pool.cancel();
+    this.o.cancel.cancel();
     this.wakeSlots();
     this.resolveDone();
   }
@@ -292,7 +293,7 @@ class TreeCopier {
   }
 
   private async dispatch(node: DirNode, entries: BatchEntry[]): Promise<void> {
-    while (this.o.pool.inFlight >= this.maxInFlight && this.failure === undefined) {
+    while (this.batchesInFlight >= this.maxInFlight && this.failure === undefined) {
       await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
     }
     this.check();
@@ -311,8 +312,9 @@ class TreeCopier {
       hash: this.o.hash,
       entries,
     };
+    this.batchesInFlight++;
     const promise = this.o.pool
-      .run<BatchResult>(task, (bytes) => {
+      .run<BatchResult>(task, this.o.cancel, (bytes) => {
         partial += bytes;
         counters.partialBytes += bytes;
         this.o.onChange();
@@ -335,6 +337,7 @@ class TreeCopier {
         this.fail(error);
       })
       .finally(() => {
+        this.batchesInFlight--;
         this.inFlight.delete(promise);
         this.wakeSlots();
       });

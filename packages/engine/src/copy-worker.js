@@ -11,8 +11,8 @@ const READ_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 const WRITE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 const CHUNK = 1024 * 1024;
 const PROGRESS_EVERY = 8 * CHUNK;
-/** Int32Array over a SharedArrayBuffer: non-zero once the caller cancels. */
-const cancel = new Int32Array(workerData.cancel);
+/** The current task's flag (an Int32Array over a SharedArrayBuffer): non-zero once its caller cancels. */
+let cancel = new Int32Array(4);
 const buffer = Buffer.allocUnsafe(CHUNK);
 /** Permission bits open(2) can set by itself; others need an fchmod. */
 const umask = workerData.umask ?? 0o022;
@@ -21,6 +21,7 @@ class FatalError extends Error {}
 class Cancelled extends Error {}
 
 parentPort.on('message', (task) => {
+  cancel = new Int32Array(task.cancel);
   try {
     let result;
     if (task.kind === 'batch') result = copyBatch(task);

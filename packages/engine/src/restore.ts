@@ -4,7 +4,7 @@ import path from 'node:path';
 import { addWarning, copyTree, newCounters } from './copy-tree.js';
 import { EngineError, errnoOf, toEngineError } from './errors.js';
 import { fsyncDirectory, syncFilesystem } from './flush.js';
-import { WorkerPool } from './pool.js';
+import { acquirePool, CancelToken, releasePool } from './pool.js';
 import { type Progress, ProgressThrottle } from './progress.js';
 import { ensureParentInside } from './resolve.js';
 import { locateSnapshot } from './snapshots.js';
@@ -65,7 +65,8 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
     filesDone: counters.files,
     bytesDone: counters.bytes + counters.partialBytes,
   }));
-  const pool = new WorkerPool(2);
+  const pool = acquirePool(2);
+  const cancel = new CancelToken();
   let handle: fsp.FileHandle | undefined;
   let done = false;
   try {
@@ -76,6 +77,7 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
         source: handle,
         dest: staging,
         pool,
+        cancel,
         lines: null,
         previous: null,
         hash: false,
@@ -84,17 +86,20 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
         signal: o.signal,
       });
     } else {
-      const r = await pool.run<{ files: number; bytes: number; warnings: string[] }>({
-        kind: 'batch',
-        srcDir: path.dirname(sourcePath),
-        destDir: parent,
-        relDir: '',
-        prevDir: null,
-        hash: false,
-        entries: [
-          { name: path.basename(sourcePath), destName: path.basename(staging), file: false, prev: null },
-        ],
-      });
+      const r = await pool.run<{ files: number; bytes: number; warnings: string[] }>(
+        {
+          kind: 'batch',
+          srcDir: path.dirname(sourcePath),
+          destDir: parent,
+          relDir: '',
+          prevDir: null,
+          hash: false,
+          entries: [
+            { name: path.basename(sourcePath), destName: path.basename(staging), file: false, prev: null },
+          ],
+        },
+        cancel,
+      );
       counters.files += r.files;
       counters.bytes += r.bytes;
       for (const w of r.warnings) addWarning(counters, w);
@@ -118,7 +123,8 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
     throw toEngineError(error, `restoring ${o.snapshot} to ${o.target}`);
   } finally {
     await handle?.close();
-    await pool.close();
+    cancel.cancel();
+    releasePool(pool);
     if (!done) await removeTree(staging).catch(() => {});
   }
   progress.finish();

@@ -4,7 +4,7 @@ import { keptNs } from './copy-tree.js';
 import { EngineError, toEngineError } from './errors.js';
 import { type ManifestEntry, ManifestReader, readTrailer } from './manifest.js';
 import { compareNames, comparePaths } from './paths.js';
-import { Cancelled, WorkerPool } from './pool.js';
+import { acquirePool, Cancelled, CancelToken, releasePool } from './pool.js';
 import { type Progress, ProgressThrottle } from './progress.js';
 import { locateSnapshot } from './snapshots.js';
 
@@ -61,10 +61,11 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
   progress.filesTotal = trailer.files;
   progress.bytesTotal = trailer.bytes;
 
-  const pool = new WorkerPool(2);
+  const pool = acquirePool(2);
+  const cancel = new CancelToken();
   const inFlight = new Set<Promise<void>>();
   const reader = new ManifestReader(snap.manifest);
-  const onAbort = () => pool.cancel();
+  const onAbort = () => cancel.cancel();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let m = await reader.next();
@@ -81,7 +82,7 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
         if (expected.type === 'file' && e.st.isFile() && Number(e.st.size) === expected.size) {
           while (inFlight.size >= pool.size * 4) await Promise.race(inFlight);
           const check = pool
-            .run<{ hash: string; size: number }>({ kind: 'hash', path: e.abs })
+            .run<{ hash: string; size: number }>({ kind: 'hash', path: e.abs }, cancel)
             .then((r) => {
               if (r.size !== expected.size) differ(expected.path, 'size differs');
               else if (expected.hash !== undefined && r.hash !== expected.hash)
@@ -117,7 +118,7 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
     o.signal?.removeEventListener('abort', onAbort);
     await Promise.allSettled(inFlight);
     reader.dispose();
-    await pool.close();
+    releasePool(pool);
   }
   if (differenceCount > 0) {
     differences.sort((a, b) => comparePaths(a.path, b.path));
