@@ -80,7 +80,9 @@ export class WorkerPool {
   }
 
   private spawn(): PoolWorker {
-    const thread = new Worker(WORKER_URL, { workerData: { umask: process.umask() } });
+    // The threads run plain JavaScript: flags of the caller's command line (--input-type, loaders)
+    // must not be inherited, as some of them stop a worker from starting.
+    const thread = new Worker(WORKER_URL, { workerData: { umask: process.umask() }, execArgv: [] });
     const worker: PoolWorker = { thread, busy: 0 };
     thread.unref();
     thread.on('message', (reply: WorkerReply) => this.onReply(reply));
