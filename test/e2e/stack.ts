@@ -72,7 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   await mkdir(sourceRoot, { recursive: true });
-  await mkdir(backupFolder, { recursive: true });
+  // BACKUP_FOLDER is left for the worker to create, as it does on a fresh machine.
   launch('api', API_MAIN);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(

@@ -1,3 +1,4 @@
+import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Config } from '@strongbox/config';
 import { type Db, finishJob, parseDatabaseUrl } from '@strongbox/db';
@@ -28,6 +29,7 @@ export interface RunningWorker {
 export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, db, logger } = deps;
   const name = `${hostname()}:${process.pid}`;
+  await prepareFolders(config, logger);
   const workerConnection = connectRedis(config.redisUrl, 'worker');
   const queueConnection = connectRedis(config.redisUrl, 'worker');
   const queue = createQueue({ connection: queueConnection, prefix: config.queuePrefix });
@@ -87,4 +89,19 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       queueConnection.disconnect();
     },
   };
+}
+
+/**
+ * Creates BACKUP_FOLDER when it does not exist yet (it is this process's to write), and warns when
+ * SOURCE_ROOT is missing: every backup would then fail with NO_SUCH_DIRECTORY.
+ */
+async function prepareFolders(config: Config, logger: Logger): Promise<void> {
+  await mkdir(config.backupFolder, { recursive: true, mode: 0o700 });
+  const source = await stat(config.sourceRoot).catch(() => null);
+  if (!source?.isDirectory()) {
+    logger.warn(
+      { sourceRoot: config.sourceRoot },
+      'SOURCE_ROOT is not a directory: every backup will fail until it is',
+    );
+  }
 }
