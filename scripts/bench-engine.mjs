@@ -14,7 +14,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const engineUrl = new URL('../packages/engine/dist/index.js', import.meta.url);
 
-/** Runs the scenarios and returns one row per (scenario, tool). */
+/**
+ * Runs the scenarios and returns one row per (scenario, tool). `opts.extraTools` maps a scenario key
+ * ('a' or 'b') to more `[name, async (round) => ms]` tools, run in the same interleaved rounds.
+ */
 export async function benchEngine(opts = {}) {
   const runs = opts.runs ?? 3;
   const only = new Set(opts.only ?? ['a', 'b', 'c']);
@@ -74,6 +77,8 @@ export async function benchEngine(opts = {}) {
           return t;
         },
       ]);
+      // Tools the caller adds (the whole job through the API), timed in the same rounds.
+      for (const extra of opts.extraTools?.[key] ?? []) tools.push(extra);
       scenarios.push([scenario, tools]);
     }
     if (only.has('c')) {
