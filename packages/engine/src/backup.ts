@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { type CopyHooks, copyTree, newCounters } from './copy-tree.js';
+import { type CopyHooks, type CopyTally, copyTree, newCounters } from './copy-tree.js';
 import { EngineError, errnoOf, toEngineError } from './errors.js';
 import { fsyncDirectory, syncFilesystem } from './flush.js';
 import {
@@ -49,21 +49,10 @@ export interface BackupOptions {
   hooks?: CopyHooks;
 }
 
-export interface BackupResult {
+/** The snapshot's tally (see CopyTally), where it is, and how long it took. */
+export interface BackupResult extends CopyTally {
   /** Relative to backupFolder, POSIX separators, e.g. "photos/2024/20261122T010203Z-1a2b3c". */
   snapshot: string;
-  /** Regular files and symlinks in the snapshot. */
-  files: number;
-  /** Bytes of the regular files in the snapshot. */
-  bytes: number;
-  copiedFiles: number;
-  copiedBytes: number;
-  /** Files hard-linked from the previous snapshot because they had not changed. */
-  linkedFiles: number;
-  /** Sockets, FIFOs and devices, and entries that vanished or could not be read. */
-  skipped: number;
-  /** The first 100 warnings (vanished, changed or unreadable files), then a count of the rest. */
-  warnings: string[];
   durationMs: number;
 }
 

@@ -9,15 +9,24 @@ const MAX_BATCH = 64;
 const MAX_MANIFEST_BACKLOG = 8 * 1024 * 1024;
 export const MAX_WARNINGS = 100;
 
-/** Running totals of one copy; BackupResult is made from them. */
-export interface CopyCounters {
+/** What a copy tallies, for a batch of files and for a whole backup alike. */
+export interface CopyTally {
+  /** Regular files and symlinks. */
   files: number;
+  /** Bytes of the regular files. */
   bytes: number;
   copiedFiles: number;
   copiedBytes: number;
+  /** Files hard-linked from the previous snapshot because they had not changed. */
   linkedFiles: number;
+  /** Sockets, FIFOs and devices, and entries that vanished or could not be read. */
   skipped: number;
+  /** The first 100 warnings (vanished, changed or unreadable files), then a count of the rest. */
   warnings: string[];
+}
+
+/** Running totals of one copy; BackupResult is made from them. */
+export interface CopyCounters extends CopyTally {
   warningCount: number;
   /** Bytes of files still being copied, reported by the threads as they go. */
   partialBytes: number;
@@ -87,15 +96,8 @@ interface BatchEntry {
   prev: ManifestEntry | null;
 }
 
-interface BatchResult {
+interface BatchResult extends CopyTally {
   lines: string[];
-  files: number;
-  bytes: number;
-  copiedFiles: number;
-  copiedBytes: number;
-  linkedFiles: number;
-  skipped: number;
-  warnings: string[];
 }
 
 /**

@@ -1,4 +1,5 @@
 export { type BackupOptions, type BackupResult, runBackup } from './backup.js';
+export type { CopyTally } from './copy-tree.js';
 export { EngineError, type EngineErrorCode } from './errors.js';
 export type { ManifestEntry, ManifestHeader, ManifestTrailer, SourceRecord } from './manifest.js';
 export type { Progress } from './progress.js';
