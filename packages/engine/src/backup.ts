@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { type CopyHooks, type CopyTally, copyTree, newCounters } from './copy-tree.js';
-import { EngineError, errnoOf, toEngineError } from './errors.js';
+import { errnoOf, toEngineError } from './errors.js';
 import { fsyncDirectory, syncFilesystem } from './flush.js';
 import {
   MANIFEST_FORMAT,
@@ -21,7 +21,6 @@ import { type Progress, ProgressThrottle } from './progress.js';
 import { resolveSourceDirectory } from './resolve.js';
 import { folderDirectory, listSnapshots, type SnapshotInfo } from './snapshots.js';
 import { cleanStaleStaging, createStaging, removeTree } from './staging.js';
-import { validateFolder } from './validate-folder.js';
 
 export interface BackupOptions {
   /** Folders are resolved inside it, and only inside it. */
@@ -63,8 +62,6 @@ export interface BackupResult extends CopyTally {
  */
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const started = performance.now();
-  const invalid = validateFolder(options.folder);
-  if (invalid) throw new EngineError('INVALID_FOLDER', `${invalid}: ${JSON.stringify(options.folder)}`);
   const source = await resolveSourceDirectory(options.sourceRoot, options.folder);
   const counters = newCounters();
   const progress = new ProgressThrottle(options.onProgress, () => ({

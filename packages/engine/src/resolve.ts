@@ -2,7 +2,7 @@ import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EngineError, errnoOf, toEngineError } from './errors.js';
 import { isInside } from './paths.js';
-import { validateFolder } from './validate-folder.js';
+import { assertValidFolder } from './validate-folder.js';
 
 export interface ResolvedDirectory {
   /** Real path of the source root. */
@@ -21,8 +21,7 @@ export interface ResolvedDirectory {
  * of the open descriptor) that it is still the directory that was resolved.
  */
 export async function resolveSourceDirectory(sourceRoot: string, folder: string): Promise<ResolvedDirectory> {
-  const invalid = validateFolder(folder);
-  if (invalid) throw new EngineError('INVALID_FOLDER', `${invalid}: ${JSON.stringify(folder)}`);
+  assertValidFolder(folder);
   const root = await realRoot(sourceRoot);
   const real = await resolveExisting(root, folder.split('/'), folder);
   return openDirectoryInside(root, real, folder);

@@ -9,7 +9,7 @@ import { type Progress, ProgressThrottle } from './progress.js';
 import { ensureParentInside } from './resolve.js';
 import { locateSnapshot } from './snapshots.js';
 import { removeTree } from './staging.js';
-import { validateFolder } from './validate-folder.js';
+import { assertValidFolder, validateFolder } from './validate-folder.js';
 
 export interface RestoreOptions {
   backupFolder: string;
@@ -38,8 +38,7 @@ export interface RestoreResult {
  */
 export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult> {
   const started = performance.now();
-  const invalidTarget = validateFolder(o.target);
-  if (invalidTarget) throw new EngineError('INVALID_FOLDER', `${invalidTarget}: ${JSON.stringify(o.target)}`);
+  assertValidFolder(o.target);
   if (o.path !== undefined && o.path !== '' && validateFolder(o.path) !== null) {
     throw new EngineError('NO_SUCH_PATH', `No such path in snapshot ${o.snapshot}: ${o.path}`);
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { EngineError, errnoOf, toEngineError } from './errors.js';
 import { isInside, isSnapshotName, joinRelative, MANIFEST_SUFFIX, snapshotTime } from './paths.js';
 import { realRoot } from './resolve.js';
-import { validateFolder } from './validate-folder.js';
+import { assertValidFolder, validateFolder } from './validate-folder.js';
 
 /** A complete snapshot of one folder: its directory and manifest both exist. */
 export interface SnapshotInfo {
@@ -21,8 +21,7 @@ export async function folderDirectory(
   folder: string,
   create: boolean,
 ): Promise<string> {
-  const invalid = validateFolder(folder);
-  if (invalid) throw new EngineError('INVALID_FOLDER', `${invalid}: ${JSON.stringify(folder)}`);
+  assertValidFolder(folder);
   const root = await realRoot(backupFolder);
   const dir = joinRelative(root, folder);
   if (create) {

@@ -1,3 +1,5 @@
+import { EngineError } from './errors.js';
+
 const MAX_FOLDER_BYTES = 1000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we refuse
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -18,4 +20,10 @@ export function validateFolder(folder: string): string | null {
     if (segment === '.' || segment === '..') return 'The folder must not have "." or ".." segments';
   }
   return null;
+}
+
+/** Throws INVALID_FOLDER, naming the value, when {@link validateFolder} refuses it. */
+export function assertValidFolder(folder: string): void {
+  const invalid = validateFolder(folder);
+  if (invalid) throw new EngineError('INVALID_FOLDER', `${invalid}: ${JSON.stringify(folder)}`);
 }
