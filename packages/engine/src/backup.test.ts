@@ -1,12 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
+import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBackup } from './backup.js';
 import { EngineError } from './errors.js';
+import { prepareBackupFolder } from './layout.js';
 import type { Progress } from './progress.js';
+import { formatStagingName, hostHash, jobHash } from './staging.js';
 import { deadPid, listAll, readTree, workspace, writeTree } from './testing/helpers.js';
+import { verifySnapshot } from './verify.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;
 beforeEach(async () => {
@@ -30,10 +34,10 @@ async function expectCode(promise: Promise<unknown>, code: string, message?: str
   return error as EngineError;
 }
 
-/** Names in the folder's backup directory other than snapshots and manifests. */
+/** Names in the folder's backup directory other than snapshots, manifests and its folder record. */
 async function leftovers(folder = 'f'): Promise<string[]> {
   const names = await fsp.readdir(path.join(ws.backup, folder)).catch(() => []);
-  return names.filter((n) => !/^\d{8}T\d{6}Z-[0-9a-f]{6}(\.manifest\.jsonl)?$/.test(n));
+  return names.filter((n) => !/^(\d{8}T\d{6}Z-[0-9a-f]{6}(\.manifest\.jsonl)?|\.folder\.json)$/.test(n));
 }
 
 describe('runBackup fidelity', () => {
@@ -102,13 +106,42 @@ describe('runBackup fidelity', () => {
     expect(line.hash).toBe('ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb');
   });
 
-  it('skips a FIFO and counts it', async () => {
+  it('skips a FIFO and a socket, counts them and says so in warnings', async () => {
     await writeTree(ws.src, { 'f/a.txt': 'a' });
     execFileSync('mkfifo', [path.join(ws.src, 'f/pipe')]);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(ws.src, 'f/sock'), resolve));
+    try {
+      const result = await backup();
+      expect(result).toMatchObject({ files: 1, skipped: 2 });
+      // Batches finish in any order, and their warnings with them.
+      expect(result.warnings.sort()).toEqual([
+        'skipped special file (fifo): pipe',
+        'skipped special file (socket): sock',
+      ]);
+      expect(await listAll(path.join(ws.backup, result.snapshot))).toEqual(['', 'a.txt']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('skips names that are not valid UTF-8, saying so with the bytes escaped', async () => {
+    await writeTree(ws.src, { 'f/ok.txt': 'ok', 'f/caf\uFFFD.txt': 'a valid name with U+FFFD' });
+    const f = Buffer.from(path.join(ws.src, 'f/'));
+    await fsp.writeFile(
+      Buffer.concat([f, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x74])]),
+      'latin-1 name',
+    );
+    await fsp.mkdir(Buffer.concat([f, Buffer.from([0x64, 0xff])]));
+    await fsp.writeFile(Buffer.concat([f, Buffer.from([0x64, 0xff, 0x2f, 0x78])]), 'inside');
     const result = await backup();
-    expect(result.skipped).toBe(1);
-    expect(result.files).toBe(1);
-    await expect(fsp.lstat(path.join(ws.backup, result.snapshot, 'pipe'))).rejects.toThrow();
+    expect(result).toMatchObject({
+      files: 2,
+      skipped: 2,
+      warnings: ['name is not valid UTF-8, skipped: caf\\xe9.t', 'name is not valid UTF-8, skipped: d\\xff'],
+    });
+    expect(await listAll(path.join(ws.backup, result.snapshot))).toEqual(['', 'caf\uFFFD.txt', 'ok.txt']);
+    await verifySnapshot({ backupFolder: ws.backup, snapshot: result.snapshot });
   });
 
   it('warns about a file that vanishes during the copy and goes on', async () => {
@@ -173,6 +206,28 @@ describe('runBackup refuses bad folders', () => {
     );
   });
 
+  it('refuses a folder with a name too long to exist by the folder rule', async () => {
+    await writeTree(ws.src, { 'f/a.txt': 'a' });
+    await expectCode(
+      runBackup({ sourceRoot: ws.src, backupFolder: ws.backup, folder: `f/${'x'.repeat(256)}`, jobId: 'j' }),
+      'INVALID_FOLDER',
+      `The folder must not have a segment longer than 255 bytes: "f/${'x'.repeat(98)}"… (258 characters)`,
+    );
+  });
+
+  it('says "No such directory" for a symlink loop', async () => {
+    await writeTree(ws.src, { 'f/a.txt': 'a' });
+    await fsp.symlink('loop-b', path.join(ws.src, 'loop-a'));
+    await fsp.symlink('loop-a', path.join(ws.src, 'loop-b'));
+    for (const folder of ['loop-a', 'loop-a/below']) {
+      await expectCode(
+        runBackup({ sourceRoot: ws.src, backupFolder: ws.backup, folder, jobId: 'j' }),
+        'NO_SUCH_DIRECTORY',
+        `No such directory: ${folder}`,
+      );
+    }
+  });
+
   it('refuses an invalid folder', async () => {
     await expectCode(
       runBackup({ sourceRoot: ws.src, backupFolder: ws.backup, folder: '../x', jobId: 'j' }),
@@ -191,7 +246,7 @@ describe('runBackup refuses bad folders', () => {
         `Outside the source root: ${folder}`,
       );
     }
-    expect(await listAll(ws.backup)).toEqual(['']);
+    expect(await listAll(ws.backup)).toEqual(['', '.strongbox-layout']);
   });
 
   it('follows a symlink in the folder that stays inside the source root', async () => {
@@ -254,35 +309,38 @@ describe('runBackup safety', () => {
       },
     }).catch((e: unknown) => e);
     expect((error as Error).message).toBe('stop now');
-    expect(await fsp.readdir(path.join(ws.backup, 'f'))).toEqual([]);
+    expect(await fsp.readdir(path.join(ws.backup, 'f'))).toEqual(['.folder.json']);
   });
 
   it('removes stale staging of dead attempts and of an earlier try of the same job', async () => {
     await writeTree(ws.src, { 'f/a.txt': 'a' });
+    await prepareBackupFolder(ws.backup);
     const folderDir = path.join(ws.backup, 'f');
-    const stale = async (name: string, owner: object) => {
+    const now = Date.now();
+    const stale = async (owner: { job: string; host?: string; pid: number; startedAt?: number }) => {
+      const name = formatStagingName({ host: hostHash(), startedAt: now, ...owner });
       await writeTree(path.join(folderDir, name), { 'tree/partial.txt': 'partial' });
-      await fsp.writeFile(path.join(folderDir, name, 'owner.json'), JSON.stringify(owner));
+      return name;
     };
-    const startedAt = new Date().toISOString();
-    await stale('.staging-dead', { jobId: 'other', host: hostname(), pid: deadPid(), startedAt });
-    await stale('.staging-retry', { jobId: 'job-1', host: 'elsewhere', pid: 1, startedAt });
-    await stale('.staging-live', { jobId: 'other', host: hostname(), pid: process.ppid, startedAt });
-    await stale('.staging-foreign', { jobId: 'other', host: 'elsewhere', pid: 1, startedAt });
+    await stale({ job: jobHash('other'), pid: deadPid() });
+    await stale({ job: jobHash('job-1'), host: 'ee11ee77', pid: 1 });
+    const live = await stale({ job: jobHash('other'), pid: process.ppid });
+    const foreign = await stale({ job: jobHash('other'), host: 'ee11ee77', pid: 1 });
     const result = await backup();
     expect((await fsp.readdir(folderDir)).sort()).toEqual(
       [
         path.basename(result.snapshot),
         `${path.basename(result.snapshot)}.manifest.jsonl`,
-        '.staging-foreign',
-        '.staging-live',
+        '.folder.json',
+        foreign,
+        live,
       ].sort(),
     );
   });
 
-  it('leaves no partial snapshot when the process is killed mid-copy', async () => {
-    // The crash itself is simulated: what a killed process leaves is its staging directory.
+  it("removes an older Strongbox's staging (owner.json) whose process is gone", async () => {
     await writeTree(ws.src, { 'f/a.txt': 'a' });
+    await prepareBackupFolder(ws.backup);
     const folderDir = path.join(ws.backup, 'f');
     await writeTree(path.join(folderDir, '.staging-abc-1'), {
       'tree/half.txt': 'half',

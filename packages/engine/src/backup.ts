@@ -1,35 +1,37 @@
 import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
-import { type CopyHooks, type CopyTally, copyTree, newCounters } from './copy-tree.js';
+import { adoptableResult } from './adopt.js';
+import { type CopyHooks, copyTree } from './copy-tree.js';
 import { errnoOf, toEngineError } from './errors.js';
-import { fsyncDirectory, syncFilesystem } from './flush.js';
-import {
-  MANIFEST_FORMAT,
-  MANIFEST_VERSION,
-  ManifestCursor,
-  type ManifestHeader,
-  ManifestReader,
-  type ManifestTrailer,
-  ManifestWriter,
-  OrderedLines,
-  readTrailer,
-} from './manifest.js';
+import { fdPath } from './fd-path.js';
+import { syncFilesystem } from './flush.js';
+import { type FolderDirectory, openFolderDirectory } from './folder-directory.js';
+import { backupRoot } from './layout.js';
+import { ManifestCursor, ManifestReader, ManifestWriter, OrderedLines, readTrailer } from './manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, manifestLine } from './manifest-entry.js';
 import { MANIFEST_SUFFIX, newSnapshotName } from './paths.js';
 import { acquirePool, CancelToken, releasePool, type WorkerPool } from './pool.js';
 import { type Progress, ProgressThrottle } from './progress.js';
-import { resolveSourceDirectory } from './resolve.js';
-import { folderDirectory, listSnapshots, type SnapshotInfo } from './snapshots.js';
-import { cleanStaleStaging, createStaging, removeTree } from './staging.js';
+import { resolveSourceDirectory, type SourceDirectory } from './resolve.js';
+import { listSnapshots, type SnapshotInfo } from './snapshots.js';
+import { createStaging, type DiscardHooks, removeStaging } from './staging.js';
+import { sweepDirectory } from './sweep.js';
+import { type CopyTally, finalTally, newCounters } from './tally.js';
+import { assertValidFolder } from './validate-folder.js';
 
 export interface BackupOptions {
   /** Folders are resolved inside it, and only inside it. */
   sourceRoot: string;
-  /** Snapshots are written below it, at `<backupFolder>/<folder>/<snapshot name>`. */
+  /** Snapshots are written below it, at `<backupFolder>/<folder key>/<snapshot name>` (docs/engine.md). */
   backupFolder: string;
   /** Relative to sourceRoot, POSIX separators; checked with validateFolder. */
   folder: string;
-  /** Names the staging directory, so a retry of the same job can clean its earlier attempt. */
+  /**
+   * The job this backup is an attempt of. It names the staging directory, so that a retry cleans
+   * what earlier attempts left, and is written into the manifest: a retry that finds the job's
+   * complete snapshot already in place adopts it (answers its result) instead of copying again.
+   * The caller runs one attempt of a folder at a time (the worker's folder lock).
+   */
   jobId: string;
   /** Stamps the snapshot name. @defaultValue the current time */
   now?: Date;
@@ -44,13 +46,28 @@ export interface BackupOptions {
   concurrency?: number;
   /** Hash every copied file (SHA-256) into the manifest. @defaultValue true */
   hash?: boolean;
+  /**
+   * Called right before the snapshot is renamed into place, when everything is written and flushed:
+   * a rejection stops the backup there (the staging directory is removed, no snapshot appears) and
+   * is what runBackup rejects with. The worker checks there that it still holds the folder's lock.
+   */
+  beforeCommit?: () => Promise<void>;
   /** Test seams. @internal */
-  hooks?: CopyHooks;
+  hooks?: BackupHooks;
+}
+
+/** The steps of a backup at which tests stop it (docs/engine.md, "Snapshots, staging and crashes"). */
+export type BackupStep = 'staging-created' | 'header-written' | 'manifest-renamed' | 'snapshot-renamed';
+
+/** Points at which tests can change the source or stop the backup. @internal */
+export interface BackupHooks extends CopyHooks, DiscardHooks {
+  /** Called when the backup has done `step`. */
+  at?: (step: BackupStep) => void | Promise<void>;
 }
 
 /** The snapshot's tally (see CopyTally), where it is, and how long it took. */
 export interface BackupResult extends CopyTally {
-  /** Relative to backupFolder, POSIX separators, e.g. "photos/2024/20261122T010203Z-1a2b3c". */
+  /** Relative to backupFolder: `<folder key>/<snapshot name>`, e.g. "photos%2F2024/20261122T010203Z-1a2b3c". */
   snapshot: string;
   durationMs: number;
 }
@@ -62,7 +79,34 @@ export interface BackupResult extends CopyTally {
  */
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const started = performance.now();
+  assertValidFolder(options.folder);
+  const root = await backupRoot(options.backupFolder);
   const source = await resolveSourceDirectory(options.sourceRoot, options.folder);
+  let folderDir: FolderDirectory | undefined;
+  try {
+    folderDir = await openFolderDirectory(options.backupFolder, options.folder, { create: true });
+    return await backupInto(folderDir, source, root, options, started);
+  } catch (error) {
+    if (error instanceof CommitRefused) throw error.reason;
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw toEngineError(error, `backing up ${options.folder}`);
+  } finally {
+    await folderDir?.handle.close();
+    await source.close();
+  }
+}
+
+export function defaultConcurrency(): number {
+  return Math.max(4, 2 * availableParallelism());
+}
+
+async function backupInto(
+  folderDir: FolderDirectory,
+  source: SourceDirectory,
+  root: string,
+  options: BackupOptions,
+  started: number,
+): Promise<BackupResult> {
   const counters = newCounters();
   const progress = new ProgressThrottle(options.onProgress, () => ({
     filesDone: counters.files,
@@ -73,28 +117,24 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   let counter: WorkerPool | undefined;
   const cancel = new CancelToken();
   const counting = new CancelToken();
+  let countingDone: Promise<void> = Promise.resolve();
   let cursor: ManifestCursor | undefined;
   let writer: ManifestWriter | undefined;
   try {
-    const folderDir = await folderDirectory(options.backupFolder, options.folder, true);
-    const backupRoot = await fsp.stat(await fsp.realpath(options.backupFolder), { bigint: true });
-    const folderStat = await fsp.stat(folderDir, { bigint: true });
-    await cleanStaleStaging({
-      backupFolder: options.backupFolder,
-      folder: options.folder,
-      jobId: options.jobId,
-    });
-    const previous = await latestComplete(folderDir, options.folder);
+    const backupRootStat = await fsp.stat(root, { bigint: true });
+    const folderDirStat = await folderDir.handle.stat({ bigint: true });
+    await sweepDirectory(folderDir, { jobId: options.jobId, hooks: options.hooks });
+    const adopted = await adoptableResult(folderDir, options.jobId);
+    if (adopted) return adopted;
+    const previous = await latestComplete(folderDir);
     staging = await createStaging(folderDir, options.jobId);
+    await options.hooks?.at?.('staging-created');
 
     pool = acquirePool(options.concurrency ?? defaultConcurrency());
     if (options.onProgress) {
       counter = acquirePool(1, 'count');
-      counter
-        .run<{ files: number; bytes: number }>(
-          { kind: 'count', root: `/proc/self/fd/${source.handle.fd}` },
-          counting,
-        )
+      countingDone = counter
+        .run({ kind: 'count', root: fdPath(source.handle.fd) }, counting)
         .then((totals) => {
           progress.filesTotal = totals.files;
           progress.bytesTotal = totals.bytes;
@@ -103,24 +143,26 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         .catch(() => {});
     }
 
-    const manifestPath = path.join(staging, 'manifest.jsonl');
+    const manifestPath = `${staging}/manifest.jsonl`;
     writer = new ManifestWriter(manifestPath);
     const hash = options.hash ?? true;
-    const header: ManifestHeader = {
+    const header = manifestLine({
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
       hash: hash ? 'sha256' : null,
       folder: options.folder,
       createdAt: (options.now ?? new Date()).toISOString(),
-    };
-    await writer.write(`${JSON.stringify(header)}\n`);
+      jobId: options.jobId,
+    });
+    await writer.write(`${header}\n`);
+    await options.hooks?.at?.('header-written');
     const lines = new OrderedLines(writer);
     if (previous) cursor = new ManifestCursor(new ManifestReader(previous.manifest));
 
     await copyTree({
       source: source.handle,
-      dest: path.join(staging, 'tree'),
-      exclude: [backupRoot, folderStat],
+      dest: `${staging}/tree`,
+      exclude: [backupRootStat, folderDirStat],
       pool,
       cancel,
       lines,
@@ -132,58 +174,50 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       hooks: options.hooks,
     });
     await lines.flushed();
-    const trailer: ManifestTrailer = { end: true, files: counters.files, bytes: counters.bytes };
-    await writer.write(`${JSON.stringify(trailer)}\n`);
+    // The trailer holds the whole result, so that a retry adopting the snapshot answers the same.
+    const tally = { ...finalTally(counters), durationMs: Math.round(performance.now() - started) };
+    await writer.write(`${manifestLine({ end: true, ...tally })}\n`);
     await writer.close();
     writer = undefined;
     if (options.signal?.aborted) throw options.signal.reason;
 
-    await syncFilesystem(staging);
+    await syncFilesystem(root);
+    await options.beforeCommit?.().catch((reason: unknown) => {
+      throw new CommitRefused(reason);
+    });
+    if (options.signal?.aborted) throw options.signal.reason;
     const name = await freshName(folderDir, options.now ?? new Date());
     // Manifest first: a snapshot directory never exists without its manifest.
-    await fsp.rename(manifestPath, path.join(folderDir, name + MANIFEST_SUFFIX));
-    await fsp.rename(path.join(staging, 'tree'), path.join(folderDir, name));
-    await removeTree(staging);
+    await fsp.rename(manifestPath, `${folderDir.path}/${name}${MANIFEST_SUFFIX}`);
+    await options.hooks?.at?.('manifest-renamed');
+    await fsp.rename(`${staging}/tree`, `${folderDir.path}/${name}`);
+    await options.hooks?.at?.('snapshot-renamed');
+    await removeStaging(folderDir, staging);
     staging = undefined;
-    await fsyncDirectory(folderDir);
+    await folderDir.handle.sync();
 
     progress.finish();
-    const warnings = counters.warnings.slice();
-    if (counters.warningCount > warnings.length) {
-      warnings.push(`… and ${counters.warningCount - warnings.length} more warnings`);
-    }
-    return {
-      snapshot: `${options.folder}/${name}`,
-      files: counters.files,
-      bytes: counters.bytes,
-      copiedFiles: counters.copiedFiles,
-      copiedBytes: counters.copiedBytes,
-      linkedFiles: counters.linkedFiles,
-      skipped: counters.skipped,
-      warnings,
-      durationMs: Math.round(performance.now() - started),
-    };
-  } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    throw toEngineError(error, `backing up ${options.folder}`);
+    return { snapshot: `${folderDir.key}/${name}`, ...tally };
   } finally {
     writer?.destroy();
     cursor?.dispose();
     counting.cancel();
+    // No task of this backup outlives it: the counting thread stops at its next check.
+    await countingDone;
     if (pool) releasePool(pool);
     if (counter) releasePool(counter);
-    await source.handle.close();
-    if (staging) await removeTree(staging).catch(() => {});
+    if (staging) await removeStaging(folderDir, staging).catch(() => {});
   }
 }
 
-export function defaultConcurrency(): number {
-  return Math.max(4, 2 * availableParallelism());
+/** beforeCommit's rejection, carried unchanged through the backup's error handling. */
+class CommitRefused {
+  constructor(readonly reason: unknown) {}
 }
 
 /** The newest snapshot of the folder whose manifest is complete: the base for hard links. */
-async function latestComplete(folderDir: string, folder: string): Promise<SnapshotInfo | null> {
-  const snapshots = await listSnapshots(folderDir, folder);
+async function latestComplete(folderDir: FolderDirectory): Promise<SnapshotInfo | null> {
+  const snapshots = await listSnapshots(folderDir);
   for (let i = snapshots.length - 1; i >= 0; i--) {
     const s = snapshots[i]!;
     if ((await readTrailer(s.manifest)) !== null) return s;
@@ -191,11 +225,11 @@ async function latestComplete(folderDir: string, folder: string): Promise<Snapsh
   return null;
 }
 
-async function freshName(folderDir: string, now: Date): Promise<string> {
+async function freshName(folderDir: FolderDirectory, now: Date): Promise<string> {
   for (;;) {
     const name = newSnapshotName(now);
     try {
-      await fsp.lstat(path.join(folderDir, name));
+      await fsp.lstat(`${folderDir.path}/${name}`);
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return name;
       throw error;

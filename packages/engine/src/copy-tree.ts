@@ -1,55 +1,24 @@
-import { constants, type Dirent, promises as fsp } from 'node:fs';
+import { type BigIntStats, type Dirent, promises as fsp } from 'node:fs';
+import {
+  createChildDirectory,
+  isDirectoryEntry,
+  openChildDirectory,
+  readSortedEntries,
+} from './anchored-dir.js';
+import { Cancelled } from './cancelled.js';
+import { type CopiedDirectory, completePiece, copiedDirectory, finishDirectory } from './dir-attributes.js';
 import { errnoOf, toEngineError } from './errors.js';
-import type { ManifestCursor, ManifestEntry, OrderedLines } from './manifest.js';
-import { compareNames } from './paths.js';
-import { Cancelled, type CancelToken, type WorkerPool } from './pool.js';
+import { DIR_FLAGS, fdPath } from './fd-path.js';
+import type { ManifestCursor, OrderedLines } from './manifest.js';
+import { dirEntry, manifestLine } from './manifest-entry.js';
+import type { CancelToken, WorkerPool } from './pool.js';
+import { Semaphore } from './semaphore.js';
+import { isSourceProblem } from './source-problem.js';
+import { addTally, addWarning, type CopyCounters } from './tally.js';
+import type { BatchEntry } from './thread/messages.js';
 
-const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 const MAX_BATCH = 64;
 const MAX_MANIFEST_BACKLOG = 8 * 1024 * 1024;
-export const MAX_WARNINGS = 100;
-
-/** What a copy tallies, for a batch of files and for a whole backup alike. */
-export interface CopyTally {
-  /** Regular files and symlinks. */
-  files: number;
-  /** Bytes of the regular files. */
-  bytes: number;
-  copiedFiles: number;
-  copiedBytes: number;
-  /** Files hard-linked from the previous snapshot because they had not changed. */
-  linkedFiles: number;
-  /** Sockets, FIFOs and devices, and entries that vanished or could not be read. */
-  skipped: number;
-  /** The first 100 warnings (vanished, changed or unreadable files), then a count of the rest. */
-  warnings: string[];
-}
-
-/** Running totals of one copy; BackupResult is made from them. */
-export interface CopyCounters extends CopyTally {
-  warningCount: number;
-  /** Bytes of files still being copied, reported by the threads as they go. */
-  partialBytes: number;
-}
-
-export function newCounters(): CopyCounters {
-  return {
-    files: 0,
-    bytes: 0,
-    copiedFiles: 0,
-    copiedBytes: 0,
-    linkedFiles: 0,
-    skipped: 0,
-    warnings: [],
-    warningCount: 0,
-    partialBytes: 0,
-  };
-}
-
-export function addWarning(counters: CopyCounters, warning: string): void {
-  counters.warningCount++;
-  if (counters.warnings.length < MAX_WARNINGS) counters.warnings.push(warning);
-}
 
 /** Points at which tests can change the source tree mid-walk. @internal */
 export interface CopyHooks {
@@ -76,34 +45,10 @@ export interface CopyTreeOptions {
   hooks?: CopyHooks | undefined;
 }
 
-interface DirNode {
-  rel: string;
-  handle: fsp.FileHandle;
-  owned: boolean;
-  /** The destination directory, held open so deep trees never need a path longer than PATH_MAX. */
-  destHandle: fsp.FileHandle;
-  mode: number;
-  atimeNs: bigint;
-  mtimeNs: bigint;
-  parent: DirNode | null;
-  pending: number;
-}
-
-interface BatchEntry {
-  name: string;
-  /** readdir said it is a regular file: the thread may open it without an lstat first. */
-  file: boolean;
-  prev: ManifestEntry | null;
-}
-
-interface BatchResult extends CopyTally {
-  lines: string[];
-}
-
 /**
  * Copies a directory tree depth-first in name order. Directories are listed and opened here
  * (never through a symlink: each is opened relative to its parent's descriptor with O_NOFOLLOW);
- * files and symlinks go in batches to the worker threads, at most a few batches per thread at a
+ * files and symlinks go in batches to the worker threads, at most two batches per thread at a
  * time, so memory stays bounded by the largest single directory.
  */
 export async function copyTree(options: CopyTreeOptions): Promise<void> {
@@ -112,74 +57,51 @@ export async function copyTree(options: CopyTreeOptions): Promise<void> {
 
 class TreeCopier {
   private failure: unknown;
+  /** Batches and directory finishing under way: all settle before run() returns. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly openHandles = new Set<fsp.FileHandle>();
-  private readonly maxInFlight: number;
-  private batchesInFlight = 0;
-  private slotWaiters: (() => void)[] = [];
+  private readonly batchSlots: Semaphore;
   private resolveDone!: () => void;
+  /** Resolves when the root directory is finished, or at the first failure. */
   private readonly done = new Promise<void>((resolve) => {
     this.resolveDone = resolve;
   });
 
-  constructor(private readonly o: CopyTreeOptions) {
-    this.maxInFlight = o.pool.size * 2;
+  constructor(private readonly options: CopyTreeOptions) {
+    this.batchSlots = new Semaphore(options.pool.size * 2);
   }
 
   async run(): Promise<void> {
-    const { o } = this;
+    const { options } = this;
     const abort = () => {
-      this.fail(o.signal?.reason ?? new Error('aborted'));
+      this.fail(options.signal?.reason ?? new Error('aborted'));
     };
-    o.signal?.addEventListener('abort', abort, { once: true });
+    options.signal?.addEventListener('abort', abort, { once: true });
     try {
-      if (o.signal?.aborted) throw o.signal.reason;
-      const st = await o.source.stat({ bigint: true });
-      await fsp.mkdir(o.dest, { mode: 0o700 });
-      const destHandle = await fsp.open(o.dest, DIR_FLAGS);
-      this.openHandles.add(destHandle);
-      const root = this.node(null, '', o.source, false, destHandle, st);
-      this.emitDir(root);
+      if (options.signal?.aborted) throw options.signal.reason;
+      const st = await options.source.stat({ bigint: true });
+      await fsp.mkdir(options.dest, { mode: 0o700 });
+      const dest = this.track(await fsp.open(options.dest, DIR_FLAGS));
+      const root = copiedDirectory(null, '', options.source, false, dest, st);
+      this.emitDir('', st);
       await this.walk(root);
       await Promise.all(this.inFlight);
       if (this.failure === undefined) await this.done;
     } catch (error) {
       this.fail(error);
     } finally {
-      o.signal?.removeEventListener('abort', abort);
+      options.signal?.removeEventListener('abort', abort);
       while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
       await Promise.allSettled([...this.openHandles].map((h) => h.close()));
     }
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private node(
-    parent: DirNode | null,
-    rel: string,
-    handle: fsp.FileHandle,
-    owned: boolean,
-    destHandle: fsp.FileHandle,
-    st: { mode: bigint; atimeNs: bigint; mtimeNs: bigint },
-  ): DirNode {
-    if (parent) parent.pending++;
-    return {
-      rel,
-      handle,
-      owned,
-      destHandle,
-      mode: Number(st.mode & 0o7777n),
-      atimeNs: st.atimeNs,
-      mtimeNs: st.mtimeNs,
-      parent,
-      pending: 1,
-    };
-  }
-
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
-    this.failure = error instanceof Cancelled ? (this.o.signal?.reason ?? error) : error;
-    this.o.cancel.cancel();
-    this.wakeSlots();
+    this.failure = error instanceof Cancelled ? (this.options.signal?.reason ?? error) : error;
+    this.options.cancel.cancel();
+    this.batchSlots.close();
     this.resolveDone();
   }
 
@@ -187,83 +109,70 @@ class TreeCopier {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private emitDir(node: DirNode): void {
-    const { lines } = this.o;
-    if (!lines) return;
-    const entry: ManifestEntry = {
-      path: node.rel,
-      type: 'dir',
-      size: 0,
-      mode: node.mode,
-      mtime: keptNs(node.mtimeNs),
-    };
-    lines.fill(lines.reserve(), `${JSON.stringify(entry)}\n`);
+  private track(handle: fsp.FileHandle): fsp.FileHandle {
+    this.openHandles.add(handle);
+    return handle;
   }
 
-  private async walk(node: DirNode): Promise<void> {
+  private emitDir(rel: string, st: BigIntStats): void {
+    const { lines } = this.options;
+    if (lines) lines.fill(lines.reserve(), `${manifestLine(dirEntry(rel, st))}\n`);
+  }
+
+  private async walk(dir: CopiedDirectory): Promise<void> {
     let dirents: Dirent[];
     try {
-      dirents = await fsp.readdir(anchor(node), { withFileTypes: true });
+      const listing = await readSortedEntries(dir.source);
+      dirents = listing.entries;
+      for (const name of listing.notUtf8) {
+        this.options.counters.skipped++;
+        addWarning(
+          this.options.counters,
+          `name is not valid UTF-8, skipped: ${dir.rel === '' ? name : `${dir.rel}/${name}`}`,
+        );
+      }
     } catch (error) {
-      if (!isSourceProblem(error)) throw toEngineError(error, `listing ${node.rel || '.'}`);
-      addWarning(this.o.counters, `cannot list (${errnoOf(error)}): ${node.rel || '.'}`);
-      this.release(node);
+      if (!isSourceProblem(error)) throw toEngineError(error, `listing ${dir.rel || '.'}`);
+      addWarning(this.options.counters, `cannot list (${errnoOf(error)}): ${dir.rel || '.'}`);
+      this.complete(dir);
       return;
     }
-    dirents.sort((a, b) => compareNames(a.name, b.name));
     let nonDirs = 0;
     for (const d of dirents) if (!d.isDirectory()) nonDirs++;
-    const batchSize = Math.max(1, Math.min(MAX_BATCH, Math.ceil(nonDirs / this.o.pool.size)));
+    const batchSize = Math.max(1, Math.min(MAX_BATCH, Math.ceil(nonDirs / this.options.pool.size)));
     let batch: BatchEntry[] = [];
     for (const d of dirents) {
       this.check();
-      // readdir never returns these, but the copy must never leave its directory.
-      if (
-        d.name === '' ||
-        d.name === '.' ||
-        d.name === '..' ||
-        d.name.includes('/') ||
-        d.name.includes('\0')
-      ) {
-        continue;
-      }
-      const rel = node.rel === '' ? d.name : `${node.rel}/${d.name}`;
-      if (d.isDirectory() || (isUnknown(d) && (await this.isDirectory(node, d.name)))) {
-        if (batch.length > 0) await this.dispatch(node, batch);
+      const rel = dir.rel === '' ? d.name : `${dir.rel}/${d.name}`;
+      if (await isDirectoryEntry(dir.source, d)) {
+        if (batch.length > 0) await this.dispatch(dir, batch);
         batch = [];
-        await this.enter(node, d.name, rel);
+        await this.enter(dir, d.name, rel);
       } else {
-        const prev = this.o.previous ? await this.o.previous.cursor.seek(rel) : undefined;
+        const prev = this.options.previous ? await this.options.previous.cursor.seek(rel) : undefined;
         batch.push({ name: d.name, file: d.isFile(), prev: prev?.type === 'file' ? prev : null });
         if (batch.length >= batchSize) {
-          await this.dispatch(node, batch);
+          await this.dispatch(dir, batch);
           batch = [];
         }
       }
     }
-    if (batch.length > 0) await this.dispatch(node, batch);
-    this.release(node);
+    if (batch.length > 0) await this.dispatch(dir, batch);
+    this.complete(dir);
   }
 
-  private async isDirectory(node: DirNode, name: string): Promise<boolean> {
+  private async enter(parent: CopiedDirectory, name: string, rel: string): Promise<void> {
+    const { counters } = this.options;
+    await this.options.hooks?.beforeOpenDirectory?.(rel);
+    let source: fsp.FileHandle;
     try {
-      return (await fsp.lstat(`${anchor(node)}/${name}`)).isDirectory();
-    } catch {
-      return false;
-    }
-  }
-
-  private async enter(parent: DirNode, name: string, rel: string): Promise<void> {
-    await this.o.hooks?.beforeOpenDirectory?.(rel);
-    let handle: fsp.FileHandle;
-    try {
-      handle = await fsp.open(`${anchor(parent)}/${name}`, DIR_FLAGS);
+      source = await openChildDirectory(parent.source, name);
     } catch (error) {
       const code = errnoOf(error);
       if (!isSourceProblem(error)) throw toEngineError(error, `opening ${rel}`);
-      this.o.counters.skipped++;
+      counters.skipped++;
       addWarning(
-        this.o.counters,
+        counters,
         code === 'ENOENT'
           ? `directory has vanished: ${rel}`
           : code === 'ELOOP' || code === 'ENOTDIR'
@@ -272,153 +181,84 @@ class TreeCopier {
       );
       return;
     }
-    let node: DirNode;
+    let dir: CopiedDirectory;
+    let st: BigIntStats;
     try {
-      const st = await handle.stat({ bigint: true });
-      if (this.o.exclude?.some((x) => x.dev === st.dev && x.ino === st.ino)) {
-        await handle.close();
-        addWarning(this.o.counters, `the backup folder lies inside the source, not copied: ${rel}`);
+      st = await source.stat({ bigint: true });
+      if (this.options.exclude?.some((x) => x.dev === st.dev && x.ino === st.ino)) {
+        await source.close();
+        addWarning(counters, `the backup folder lies inside the source, not copied: ${rel}`);
         return;
       }
-      const dest = `${destAnchor(parent)}/${name}`;
-      await fsp.mkdir(dest, { mode: 0o700 });
-      const destHandle = await fsp.open(dest, DIR_FLAGS);
-      this.openHandles.add(handle);
-      this.openHandles.add(destHandle);
-      node = this.node(parent, rel, handle, true, destHandle, st);
+      this.track(source);
+      const dest = this.track(await createChildDirectory(parent.dest, name));
+      dir = copiedDirectory(parent, rel, source, true, dest, st);
     } catch (error) {
-      if (!this.openHandles.has(handle)) await handle.close();
+      if (!this.openHandles.has(source)) await source.close();
       throw toEngineError(error, `creating ${rel}`);
     }
-    this.emitDir(node);
-    await this.walk(node);
+    this.emitDir(rel, st);
+    await this.walk(dir);
   }
 
-  private async dispatch(node: DirNode, entries: BatchEntry[]): Promise<void> {
-    while (this.batchesInFlight >= this.maxInFlight && this.failure === undefined) {
-      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-    }
+  /** Hands a batch to the threads once a slot is free; its lines keep their place in the manifest. */
+  private async dispatch(dir: CopiedDirectory, entries: BatchEntry[]): Promise<void> {
+    await this.batchSlots.acquire();
     this.check();
-    const { counters, lines } = this.o;
+    const { counters, lines, previous } = this.options;
     // Manifest text waiting for a slow disk must not pile up in memory.
     if (lines && lines.backlog > MAX_MANIFEST_BACKLOG) await lines.flushed();
     const seq = lines?.reserve() ?? 0;
     let partial = 0;
-    node.pending++;
-    const task = {
-      kind: 'batch',
-      srcDir: anchor(node),
-      destDir: destAnchor(node),
-      relDir: node.rel,
-      prevDir: this.o.previous ? joinDir(this.o.previous.dir, node.rel) : null,
-      hash: this.o.hash,
-      entries,
-    };
-    this.batchesInFlight++;
-    const promise = this.o.pool
-      .run<BatchResult>(task, this.o.cancel, (bytes) => {
+    dir.pending++;
+    const task = this.options.pool.run(
+      {
+        kind: 'batch',
+        srcDir: fdPath(dir.source.fd),
+        destDir: fdPath(dir.dest.fd),
+        relDir: dir.rel,
+        prevDir: previous ? (dir.rel === '' ? previous.dir : `${previous.dir}/${dir.rel}`) : null,
+        hash: this.options.hash,
+        entries,
+      },
+      this.options.cancel,
+      (bytes) => {
         partial += bytes;
         counters.partialBytes += bytes;
-        this.o.onChange();
-      })
-      .then((r) => {
+        this.options.onChange();
+      },
+    );
+    const settled = task
+      .then((result) => {
         counters.partialBytes -= partial;
-        counters.files += r.files;
-        counters.bytes += r.bytes;
-        counters.copiedFiles += r.copiedFiles;
-        counters.copiedBytes += r.copiedBytes;
-        counters.linkedFiles += r.linkedFiles;
-        counters.skipped += r.skipped;
-        for (const w of r.warnings) addWarning(counters, w);
-        lines?.fill(seq, r.lines.length > 0 ? `${r.lines.join('\n')}\n` : '');
-        this.o.onChange();
-        this.release(node);
+        addTally(counters, result);
+        lines?.fill(seq, result.lines.length > 0 ? `${result.lines.join('\n')}\n` : '');
+        this.options.onChange();
+        this.complete(dir);
       })
       .catch((error: unknown) => {
         counters.partialBytes -= partial;
         this.fail(error);
       })
       .finally(() => {
-        this.batchesInFlight--;
-        this.inFlight.delete(promise);
-        this.wakeSlots();
+        this.batchSlots.release();
+        this.inFlight.delete(settled);
       });
-    this.inFlight.add(promise);
+    this.inFlight.add(settled);
   }
 
-  private wakeSlots(): void {
-    const waiters = this.slotWaiters;
-    this.slotWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** One piece of a directory's work is done; once all are, its mode and mtime are set. */
-  private release(node: DirNode): void {
-    if (--node.pending > 0) return;
-    const finish = this.finalize(node).catch((error: unknown) => this.fail(error));
-    const tracked = finish.finally(() => this.inFlight.delete(tracked));
+  /** One piece of work inside `dir` is done; after the last, its attributes are set. */
+  private complete(dir: CopiedDirectory): void {
+    if (!completePiece(dir)) return;
+    this.openHandles.delete(dir.dest);
+    if (dir.ownsSource) this.openHandles.delete(dir.source);
+    const finished = finishDirectory(dir, this.failure === undefined)
+      .then(() => {
+        if (dir.parent) this.complete(dir.parent);
+        else this.resolveDone();
+      })
+      .catch((error: unknown) => this.fail(error));
+    const tracked = finished.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
-
-  private async finalize(node: DirNode): Promise<void> {
-    try {
-      if (this.failure !== undefined) return;
-      await fsp.chmod(destAnchor(node), node.mode);
-      await fsp.utimes(destAnchor(node), utimeSeconds(node.atimeNs), utimeSeconds(node.mtimeNs));
-    } catch (error) {
-      throw toEngineError(error, `setting attributes of ${node.rel || '.'}`);
-    } finally {
-      this.openHandles.delete(node.destHandle);
-      await node.destHandle.close();
-      if (node.owned) {
-        this.openHandles.delete(node.handle);
-        await node.handle.close();
-      }
-    }
-    if (node.parent) this.release(node.parent);
-    else this.resolveDone();
-  }
-}
-
-function isUnknown(d: Dirent): boolean {
-  return !(
-    d.isFile() ||
-    d.isDirectory() ||
-    d.isSymbolicLink() ||
-    d.isFIFO() ||
-    d.isSocket() ||
-    d.isBlockDevice() ||
-    d.isCharacterDevice()
-  );
-}
-
-function isSourceProblem(error: unknown): boolean {
-  const code = errnoOf(error);
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EACCES' || code === 'EPERM';
-}
-
-const PROC_FD = '/proc/self/fd';
-
-/** A path that reaches the open directory itself, whatever was renamed or swapped since. */
-function anchor(node: DirNode): string {
-  return `${PROC_FD}/${node.handle.fd}`;
-}
-
-function destAnchor(node: DirNode): string {
-  return `${PROC_FD}/${node.destHandle.fd}`;
-}
-
-function joinDir(root: string, rel: string): string {
-  return rel === '' ? root : `${root}/${rel}`;
-}
-
-/** Modification times are kept to the microsecond: what Node's utimes can set. */
-export function keptNs(ns: bigint): string {
-  return String((ns / 1000n) * 1000n);
-}
-
-/** Seconds for utimes that land exactly on the kept microsecond despite float rounding. */
-export function utimeSeconds(ns: bigint): number {
-  const us = ns / 1000n;
-  return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
 }

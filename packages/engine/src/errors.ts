@@ -1,3 +1,5 @@
+import { getSystemErrorMap } from 'node:util';
+
 /** Stable codes the API maps to HTTP statuses; see docs/engine.md. */
 export type EngineErrorCode =
   | 'INVALID_FOLDER'
@@ -9,6 +11,7 @@ export type EngineErrorCode =
   | 'NO_SUCH_SNAPSHOT'
   | 'NO_SUCH_PATH'
   | 'TARGET_EXISTS'
+  | 'UNKNOWN_LAYOUT'
   | 'IO_ERROR';
 
 /** An error a person can act on, with a stable `code` and whether retrying may help. */
@@ -51,7 +54,12 @@ export function errnoOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Wraps an unexpected filesystem error, keeping EngineErrors and abort reasons as they are. */
+/**
+ * Wraps an unexpected filesystem error, keeping EngineErrors and abort reasons as they are. `what`
+ * names paths relative to the source root or the backup folder: the message reaches clients, so it
+ * carries the errno's description and never the system error's own message, which holds absolute
+ * paths. The original error stays on `cause`, for the worker's log.
+ */
 export function toEngineError(error: unknown, what: string): unknown {
   if (error instanceof EngineError) return error;
   if (error instanceof Error && error.name === 'AbortError') return error;
@@ -62,9 +70,18 @@ export function toEngineError(error: unknown, what: string): unknown {
       cause: error,
     });
   }
-  const reason = error instanceof Error ? error.message : String(error);
-  return new EngineError('IO_ERROR', `I/O error while ${what}: ${reason}`, {
+  return new EngineError('IO_ERROR', `I/O error while ${what}: ${describeErrno(code)}`, {
     transient: code !== undefined && TRANSIENT_ERRNO.has(code),
     cause: error,
   });
+}
+
+let errnoDescriptions: Map<string, string> | undefined;
+
+/** "no such file or directory (ENOENT)"; "an unexpected error" for what is not a system error. */
+function describeErrno(code: string | undefined): string {
+  if (code === undefined) return 'an unexpected error';
+  errnoDescriptions ??= new Map([...getSystemErrorMap().values()].map(([name, text]) => [name, text]));
+  const text = errnoDescriptions.get(code);
+  return text === undefined ? code : `${text} (${code})`;
 }

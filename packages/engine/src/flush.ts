@@ -18,7 +18,7 @@ export async function syncFilesystem(dir: string): Promise<void> {
     try {
       await run('sync', [], { timeout: FLUSH_TIMEOUT_MS });
     } catch {
-      throw toEngineError(first, `flushing ${dir} to disk`);
+      throw toEngineError(first, 'flushing the filesystem to disk');
     }
   }
 }

@@ -1,11 +1,14 @@
-export { type BackupOptions, type BackupResult, runBackup } from './backup.js';
-export type { CopyTally } from './copy-tree.js';
+export { type BackupOptions, type BackupResult, type BackupStep, runBackup } from './backup.js';
 export { EngineError, type EngineErrorCode } from './errors.js';
-export type { ManifestEntry, ManifestHeader, ManifestTrailer, SourceRecord } from './manifest.js';
+export { folderOfKey } from './folder-directory.js';
+export { decodeFolderKey, folderKey } from './folder-key.js';
+export { LAYOUT_VERSION, prepareBackupFolder } from './layout.js';
+export type { ManifestEntry, ManifestHeader, ManifestTrailer, SourceRecord } from './manifest-entry.js';
 export type { Progress } from './progress.js';
 export { type RestoreOptions, type RestoreResult, restoreSnapshot } from './restore.js';
 export { applyRetention, type RetentionOptions, type RetentionResult } from './retention.js';
 export { snapshotExists } from './snapshots.js';
-export { cleanStaleStaging } from './staging.js';
+export { listBackedUpFolders, type MadeSnapshot, type SweepOptions, sweepFolder } from './sweep.js';
+export type { CopyTally } from './tally.js';
 export { validateFolder } from './validate-folder.js';
 export { type Difference, type VerifyOptions, type VerifyResult, verifySnapshot } from './verify.js';

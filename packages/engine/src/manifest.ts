@@ -2,51 +2,13 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import {
+  MANIFEST_FORMAT,
+  type ManifestEntry,
+  type ManifestHeader,
+  type ManifestTrailer,
+} from './manifest-entry.js';
 import { comparePaths } from './paths.js';
-
-export const MANIFEST_FORMAT = 'strongbox-manifest';
-export const MANIFEST_VERSION = 1;
-
-/** What the source looked like when it was backed up: decides "unchanged" next time. */
-export interface SourceRecord {
-  dev: string;
-  ino: string;
-  /** Nanoseconds since the epoch, as a decimal string. */
-  mtime: string;
-  ctime: string;
-}
-
-/** One line of a manifest: an entry of the snapshot as it is on disk. */
-export interface ManifestEntry {
-  /** Relative POSIX path inside the snapshot; "" is the snapshot's root directory. */
-  path: string;
-  type: 'file' | 'dir' | 'symlink';
-  /** Bytes of a file, or of a symlink's target text; 0 for directories. */
-  size: number;
-  /** Permission bits (st_mode & 0o7777). */
-  mode: number;
-  /** Modification time in the snapshot, in nanoseconds since the epoch, as a decimal string. */
-  mtime: string;
-  /** SHA-256 of a file's bytes, lowercase hex (absent when the backup ran with hash: false). */
-  hash?: string;
-  /** A symlink's target text, unchanged. */
-  target?: string;
-  src?: SourceRecord;
-}
-
-export interface ManifestHeader {
-  format: typeof MANIFEST_FORMAT;
-  version: number;
-  hash: 'sha256' | null;
-  folder: string;
-  createdAt: string;
-}
-
-export interface ManifestTrailer {
-  end: true;
-  files: number;
-  bytes: number;
-}
 
 /** Appends lines to a manifest file, honouring the stream's back-pressure. */
 export class ManifestWriter {
@@ -121,7 +83,7 @@ export class OrderedLines {
   }
 }
 
-/** Reads a manifest's entries in order; `complete` is true once the trailer has been read. */
+/** Reads a manifest's entries in order; `header` and `trailer` are set once they have been read. */
 export class ManifestReader {
   header: ManifestHeader | null = null;
   trailer: ManifestTrailer | null = null;
@@ -185,18 +147,38 @@ export class ManifestCursor {
   }
 }
 
+/** A manifest's trailer holds a result with up to 101 warnings of up to a few KiB each. */
+const TRAILER_MAX_BYTES = 1 << 20;
+/** A header holds a folder of at most 1000 bytes, escaped as JSON. */
+const HEADER_MAX_BYTES = 16 * 1024;
+
 /** The trailer of a manifest (read from its tail), or null when it is missing or truncated. */
 export async function readTrailer(file: string): Promise<ManifestTrailer | null> {
+  const parsed = await readEnd(file, 'tail', TRAILER_MAX_BYTES);
+  return parsed?.end === true ? (parsed as unknown as ManifestTrailer) : null;
+}
+
+/** The header of a manifest (its first line), or null when it cannot be read as one. */
+export async function readHeader(file: string): Promise<ManifestHeader | null> {
+  const parsed = await readEnd(file, 'head', HEADER_MAX_BYTES);
+  return parsed?.format === MANIFEST_FORMAT ? (parsed as unknown as ManifestHeader) : null;
+}
+
+/** The first or the last line of a file, parsed as JSON; null when that fails. */
+async function readEnd(
+  file: string,
+  end: 'head' | 'tail',
+  maxBytes: number,
+): Promise<Record<string, unknown> | null> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(file, 'r');
     const { size } = await handle.stat();
-    const length = Math.min(size, 4096);
+    const length = Math.min(size, maxBytes);
     const buf = Buffer.alloc(length);
-    await handle.read(buf, 0, length, size - length);
+    await handle.read(buf, 0, length, end === 'head' ? 0 : size - length);
     const lines = buf.toString('utf8').trimEnd().split('\n');
-    const parsed = JSON.parse(lines[lines.length - 1] ?? '') as Partial<ManifestTrailer>;
-    return parsed.end === true ? (parsed as ManifestTrailer) : null;
+    return JSON.parse((end === 'head' ? lines[0] : lines[lines.length - 1]) ?? '') as Record<string, unknown>;
   } catch {
     return null;
   } finally {

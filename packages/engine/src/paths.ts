@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 
 /**
  * Orders relative POSIX paths the way the walk visits them: depth-first, each directory's entries
@@ -25,12 +24,13 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function isInside(root: string, candidate: string): boolean {
-  return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-}
-
 const SNAPSHOT_NAME = /^(\d{8}T\d{6}Z)-([0-9a-f]{6})$/;
+/** `<snapshot name>.manifest.jsonl` sits beside its snapshot. */
 export const MANIFEST_SUFFIX = '.manifest.jsonl';
+/** Work in progress in a folder's directory: `.staging-<job>-<host>-<pid>-<start>/`, temporary files. */
+export const STAGING_PREFIX = '.staging-';
+/** Something being removed from a folder's directory: dead by its name, removable by anyone. */
+export const TOMBSTONE_PREFIX = '.dead-';
 
 /** A new snapshot name: UTC time to the second, then 6 random hex digits. */
 export function newSnapshotName(now: Date): string {
@@ -53,9 +53,4 @@ export function snapshotTime(name: string): Date {
   return new Date(
     `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`,
   );
-}
-
-/** Joins a validated relative POSIX path onto a root. */
-export function joinRelative(root: string, relative: string): string {
-  return relative === '' ? root : path.join(root, ...relative.split('/'));
 }

@@ -1,12 +1,14 @@
 import { Worker } from 'node:worker_threads';
+import { Cancelled } from './cancelled.js';
 import { EngineError, toEngineError } from './errors.js';
+import type { TaskKind, TaskMessage, TaskOf, TaskResults, ThreadReply } from './thread/messages.js';
+import { threadEntryUrl } from './thread-entry.js';
 
-const WORKER_URL = new URL('./copy-worker.js', import.meta.url);
 /** Idle shared pools close after this long; the next call starts new threads. */
 const IDLE_CLOSE_MS = 30_000;
 
 interface Pending {
-  resolve: (value: unknown) => void;
+  resolve: (value: TaskResults[TaskKind]) => void;
   reject: (error: unknown) => void;
   onProgress: ((bytes: number) => void) | undefined;
   worker: PoolWorker;
@@ -15,15 +17,6 @@ interface Pending {
 interface PoolWorker {
   thread: Worker;
   busy: number;
-}
-
-interface WorkerReply {
-  id: number;
-  ok?: boolean;
-  cancelled?: boolean;
-  progress?: number;
-  result?: unknown;
-  error?: { message: string; code?: string; path?: string };
 }
 
 /** Stops the tasks of one caller at their next check, without touching other callers' tasks. */
@@ -36,9 +29,9 @@ export class CancelToken {
 }
 
 /**
- * A fixed set of worker threads running copy-worker.js. Tasks go to the least busy thread; each
- * thread may hold a few queued so it never idles between them. Threads do not keep the process
- * alive.
+ * A fixed set of worker threads running thread/main.js. Tasks go to the least busy thread; each
+ * thread may hold a few queued so it never idles between them. A thread keeps the process alive
+ * only while it has tasks.
  */
 export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
@@ -59,19 +52,30 @@ export class WorkerPool {
     return this.failure !== undefined;
   }
 
-  run<T>(
-    task: Record<string, unknown>,
+  /**
+   * Runs a task on the least busy thread. Its fields are those of its kind in thread/messages.ts, and
+   * so is its result. Rejects with Cancelled once `cancel` is, or with an EngineError.
+   */
+  run<K extends TaskKind>(
+    task: TaskOf<K>,
     cancel: CancelToken,
     onProgress?: (bytes: number) => void,
-  ): Promise<T> {
+  ): Promise<TaskResults[K]> {
     if (this.failure) return Promise.reject(this.failure);
     let chosen = this.workers[0]!;
     for (const w of this.workers) if (w.busy < chosen.busy) chosen = w;
     const id = this.nextId++;
-    chosen.busy++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress, worker: chosen });
-      chosen.thread.postMessage({ ...task, id, cancel: cancel.flag.buffer });
+    // A thread with work keeps the process alive until it answers; an idle one does not.
+    if (chosen.busy++ === 0) chosen.thread.ref();
+    return new Promise<TaskResults[K]>((resolve, reject) => {
+      this.pending.set(id, {
+        resolve: resolve as (value: TaskResults[TaskKind]) => void,
+        reject,
+        onProgress,
+        worker: chosen,
+      });
+      const message: TaskMessage = { ...task, id, cancel: cancel.flag.buffer as SharedArrayBuffer };
+      chosen.thread.postMessage(message);
     });
   }
 
@@ -80,43 +84,46 @@ export class WorkerPool {
   }
 
   private spawn(): PoolWorker {
-    // The threads run plain JavaScript: flags of the caller's command line (--input-type, loaders)
-    // must not be inherited, as some of them stop a worker from starting.
+    // The threads run the built JavaScript: flags of the caller's command line (--input-type,
+    // loaders) must not be inherited, as some of them stop a worker from starting.
     // Each thread allocates only short-lived stat records, names and batch replies: a small young
     // generation keeps every thread's resident memory low without slowing the copy.
-    const thread = new Worker(WORKER_URL, {
+    const thread = new Worker(threadEntryUrl(), {
       workerData: { umask: process.umask() },
       execArgv: [],
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     const worker: PoolWorker = { thread, busy: 0 };
-    thread.unref();
-    thread.on('message', (reply: WorkerReply) => this.onReply(reply));
+    thread.on('message', (reply: ThreadReply) => this.onReply(reply));
     thread.on('error', (error) => this.failAll(toEngineError(error, 'running a copy thread')));
     thread.on('exit', (code) => {
       if (code !== 0)
         this.failAll(new EngineError('IO_ERROR', `A copy thread stopped unexpectedly (exit code ${code})`));
     });
+    // Idle until given a task (see run). After the listeners: adding a 'message' listener refs the
+    // thread's port again, which would keep a one-shot caller's process alive until the pool closes.
+    thread.unref();
     return worker;
   }
 
-  private onReply(reply: WorkerReply): void {
+  private onReply(reply: ThreadReply): void {
     const entry = this.pending.get(reply.id);
     if (!entry) return;
-    if (reply.progress !== undefined) {
-      entry.onProgress?.(reply.progress);
+    if (reply.type === 'progress') {
+      entry.onProgress?.(reply.bytes);
       return;
     }
     this.pending.delete(reply.id);
-    entry.worker.busy--;
-    if (reply.ok) {
+    if (--entry.worker.busy === 0) entry.worker.thread.unref();
+    if (reply.type === 'ok') {
       entry.resolve(reply.result);
-    } else if (reply.cancelled) {
+    } else if (reply.type === 'cancelled') {
       entry.reject(new Cancelled());
     } else {
-      const e = reply.error ?? { message: 'unknown error' };
-      const error = Object.assign(new Error(e.message), { code: e.code, path: e.path });
-      entry.reject(toEngineError(error, 'copying'));
+      const { message, code, syscall, operation, relativePath } = reply.error;
+      const cause = Object.assign(new Error(message), { code, syscall });
+      const what = [operation ?? 'copying', relativePath].filter(Boolean).join(' ');
+      entry.reject(toEngineError(cause, what));
     }
   }
 
@@ -125,6 +132,10 @@ export class WorkerPool {
     for (const [id, entry] of this.pending) {
       this.pending.delete(id);
       entry.reject(error);
+    }
+    for (const worker of this.workers) {
+      worker.busy = 0;
+      worker.thread.unref();
     }
   }
 }
@@ -174,13 +185,5 @@ export function releasePool(pool: WorkerPool): void {
     }, IDLE_CLOSE_MS);
     s.timer.unref();
     return;
-  }
-}
-
-/** A task stopped because its caller cancelled. */
-export class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'Cancelled';
   }
 }

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fsp } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
-import { addWarning, copyTree, newCounters } from './copy-tree.js';
+import { copyTree } from './copy-tree.js';
 import { EngineError, errnoOf, toEngineError } from './errors.js';
-import { fsyncDirectory, syncFilesystem } from './flush.js';
+import { DIR_FLAGS, fdPath } from './fd-path.js';
+import { syncFilesystem } from './flush.js';
 import { acquirePool, CancelToken, releasePool } from './pool.js';
 import { type Progress, ProgressThrottle } from './progress.js';
-import { ensureParentInside } from './resolve.js';
+import { BeneathWalk } from './resolve.js';
 import { locateSnapshot } from './snapshots.js';
 import { removeTree } from './staging.js';
+import { addTally, newCounters } from './tally.js';
 import { assertValidFolder, validateFolder } from './validate-folder.js';
 
 export interface RestoreOptions {
@@ -32,49 +34,67 @@ export interface RestoreResult {
   durationMs: number;
 }
 
+/** Where the copy is made before it is renamed into place: a short name, whatever the target's. */
+const STAGING_PREFIX = '.strongbox-restore-';
+
 /**
  * Writes a snapshot, or one path in it, to `<sourceRoot>/<target>` with modes and mtimes: into a
- * staging name beside the target, flushed, then renamed. Never overwrites.
+ * staging directory beside the target, flushed, then renamed. Never overwrites. The target is
+ * reached with a BeneathWalk (never through a symlink leading out of the source root); a restore
+ * that fails leaves nothing behind, not even the parent directories it created.
  */
-export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult> {
+export async function restoreSnapshot(options: RestoreOptions): Promise<RestoreResult> {
   const started = performance.now();
-  assertValidFolder(o.target);
-  if (o.path !== undefined && o.path !== '' && validateFolder(o.path) !== null) {
-    throw new EngineError('NO_SUCH_PATH', `No such path in snapshot ${o.snapshot}: ${o.path}`);
+  assertValidFolder(options.target);
+  const missingPath = () =>
+    new EngineError('NO_SUCH_PATH', `No such path in snapshot ${options.snapshot}: ${options.path}`);
+  if (options.path !== undefined && options.path !== '' && validateFolder(options.path) !== null) {
+    throw missingPath();
   }
-  const snap = await locateSnapshot(o.backupFolder, o.snapshot);
-  const selected = o.path ? o.path.split('/') : [];
-  const source = await lstatInside(snap.dir, selected, o);
+  const snap = await locateSnapshot(options.backupFolder, options.snapshot);
+  const selected = options.path ? options.path.split('/') : [];
+  const source = await lstatInside(snap.dir, selected, missingPath, options.snapshot);
+  const sourcePath = path.join(snap.dir, ...selected);
 
-  const parent = await ensureParentInside(o.sourceRoot, o.target);
-  const name = path.basename(o.target);
-  const targetPath = path.join(parent, name);
-  const exists = () => new EngineError('TARGET_EXISTS', `Target already exists: ${o.target}`);
-  if (
-    await fsp.lstat(targetPath).then(
-      () => true,
-      () => false,
-    )
-  )
-    throw exists();
+  const targetSegments = options.target.split('/');
+  const name = targetSegments.pop()!;
+  const walk = await BeneathWalk.start(options.sourceRoot, {
+    missing: () => new EngineError('NO_SUCH_DIRECTORY', `No such directory: ${options.target}`),
+    notADirectory: () => new EngineError('NOT_A_DIRECTORY', `Not a directory: ${options.target}`),
+    outside: () => new EngineError('OUTSIDE_SOURCE_ROOT', `Outside the source root: ${options.target}`),
+    tooLong: () =>
+      new EngineError(
+        'INVALID_FOLDER',
+        `A name in the target is longer than the filesystem allows: ${options.target}`,
+      ),
+    doing: `restoring to ${options.target}`,
+  });
+  const exists = () => new EngineError('TARGET_EXISTS', `Target already exists: ${options.target}`);
 
-  const staging = path.join(parent, `.${name}.restore-${process.pid}-${randomBytes(4).toString('hex')}`);
   const counters = newCounters();
-  const progress = new ProgressThrottle(o.onProgress, () => ({
+  const progress = new ProgressThrottle(options.onProgress, () => ({
     filesDone: counters.files,
     bytesDone: counters.bytes + counters.partialBytes,
   }));
   const pool = acquirePool(2);
   const cancel = new CancelToken();
   let handle: fsp.FileHandle | undefined;
-  let done = false;
+  let staging: string | undefined;
+  let placed = false;
   try {
-    const sourcePath = path.join(snap.dir, ...selected);
+    await walk.descend(targetSegments, true);
+    const parent = walk.current;
+    if (await walk.has(name)) throw exists();
+
+    staging = fdPath(parent.fd, `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    await fsp.mkdir(staging, { mode: 0o700 });
+    // Inside the staging directory: the copy of a directory as `tree`, a file or symlink under its own name.
+    const entry = source.isDirectory() ? `${staging}/tree` : `${staging}/${path.basename(sourcePath)}`;
     if (source.isDirectory()) {
-      handle = await fsp.open(sourcePath, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      handle = await fsp.open(sourcePath, DIR_FLAGS);
       await copyTree({
         source: handle,
-        dest: staging,
+        dest: entry,
         pool,
         cancel,
         lines: null,
@@ -82,53 +102,49 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
         hash: false,
         counters,
         onChange: () => progress.update(),
-        signal: o.signal,
+        signal: options.signal,
       });
     } else {
-      const r = await pool.run<{ files: number; bytes: number; warnings: string[] }>(
+      const result = await pool.run(
         {
           kind: 'batch',
           srcDir: path.dirname(sourcePath),
-          destDir: parent,
+          destDir: staging,
           relDir: '',
           prevDir: null,
           hash: false,
-          entries: [
-            { name: path.basename(sourcePath), destName: path.basename(staging), file: false, prev: null },
-          ],
+          entries: [{ name: path.basename(sourcePath), file: false, prev: null }],
         },
         cancel,
       );
-      counters.files += r.files;
-      counters.bytes += r.bytes;
-      for (const w of r.warnings) addWarning(counters, w);
+      addTally(counters, result);
     }
     if (counters.warningCount > 0) {
       throw new EngineError(
         'IO_ERROR',
         `Could not restore everything: ${counters.warnings.slice(0, 5).join('; ')}`,
-        {
-          details: { warnings: counters.warnings },
-        },
+        { details: { warnings: counters.warnings } },
       );
     }
-    if (o.signal?.aborted) throw o.signal.reason;
-    await syncFilesystem(parent);
-    await placeWithoutOverwrite(staging, targetPath, source.isDirectory(), exists);
-    done = true;
-    await fsyncDirectory(parent);
+    if (options.signal?.aborted) throw options.signal.reason;
+    await syncFilesystem(await fsp.readlink(fdPath(parent.fd)));
+    await placeWithoutOverwrite(entry, fdPath(parent.fd, name), source, exists);
+    placed = true;
+    await parent.sync();
   } catch (error) {
-    if (o.signal?.aborted) throw o.signal.reason;
-    throw toEngineError(error, `restoring ${o.snapshot} to ${o.target}`);
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw toEngineError(error, `restoring ${options.snapshot} to ${options.target}`);
   } finally {
     await handle?.close();
     cancel.cancel();
     releasePool(pool);
-    if (!done) await removeTree(staging).catch(() => {});
+    if (staging) await removeTree(staging).catch(() => {});
+    if (!placed) await walk.removeCreated();
+    await walk.close();
   }
   progress.finish();
   return {
-    target: o.target,
+    target: options.target,
     files: counters.files,
     bytes: counters.bytes,
     durationMs: Math.round(performance.now() - started),
@@ -136,41 +152,44 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
 }
 
 /** lstat of a path inside the snapshot, each component a real directory (no symlink followed). */
-async function lstatInside(root: string, segments: string[], o: RestoreOptions) {
+async function lstatInside(
+  root: string,
+  segments: string[],
+  missing: () => EngineError,
+  snapshot: string,
+): Promise<Stats> {
   let current = root;
-  const missing = () => new EngineError('NO_SUCH_PATH', `No such path in snapshot ${o.snapshot}: ${o.path}`);
   let st = await fsp.lstat(current);
   for (const segment of segments) {
     if (!st.isDirectory()) throw missing();
     current = path.join(current, segment);
     st = await fsp.lstat(current).catch((error: unknown) => {
-      if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') throw missing();
-      throw toEngineError(error, `reading ${o.snapshot}`);
+      const code = errnoOf(error);
+      // No name in a snapshot is longer than the filesystem allows.
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') throw missing();
+      throw toEngineError(error, `reading ${snapshot}`);
     });
   }
   return st;
 }
 
 /** Renames into place; a file uses link+unlink so that an existing target is never replaced. */
-async function placeWithoutOverwrite(from: string, to: string, isDirectory: boolean, exists: () => Error) {
+async function placeWithoutOverwrite(from: string, to: string, source: Stats, exists: () => Error) {
   try {
-    if (isDirectory) {
+    if (source.isDirectory()) {
+      await fsp.rename(from, to);
+    } else if (source.isSymbolicLink()) {
+      if (
+        await fsp.lstat(to).then(
+          () => true,
+          () => false,
+        )
+      )
+        throw exists();
       await fsp.rename(from, to);
     } else {
-      const st = await fsp.lstat(from);
-      if (st.isSymbolicLink()) {
-        if (
-          await fsp.lstat(to).then(
-            () => true,
-            () => false,
-          )
-        )
-          throw exists();
-        await fsp.rename(from, to);
-      } else {
-        await fsp.link(from, to);
-        await fsp.unlink(from);
-      }
+      await fsp.link(from, to);
+      await fsp.unlink(from);
     }
   } catch (error) {
     const code = errnoOf(error);

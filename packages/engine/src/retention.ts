@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import { toEngineError } from './errors.js';
-import { folderDirectory, listSnapshots, type SnapshotInfo } from './snapshots.js';
-import { removeTree } from './staging.js';
+import { openFolderDirectory } from './folder-directory.js';
+import { listSnapshots, type SnapshotInfo } from './snapshots.js';
+import { discard } from './staging.js';
 
 export interface RetentionOptions {
   backupFolder: string;
@@ -25,28 +26,33 @@ export interface RetentionResult {
  * any rule keeps it; the newest is always kept; with both rules 0 everything is kept. Hard links
  * make deleting an older snapshot safe for the newer ones that share its files.
  */
-export async function applyRetention(o: RetentionOptions): Promise<RetentionResult> {
-  const folderDir = await folderDirectory(o.backupFolder, o.folder, false);
-  const newestFirst = (await listSnapshots(folderDir, o.folder)).reverse();
-  const keep = selectKept(newestFirst, o.keepLast, o.keepDaily);
-  const kept: string[] = [];
-  const pruned: string[] = [];
-  for (const s of newestFirst) {
-    if (keep.has(s)) {
-      kept.push(s.snapshot);
-      continue;
+export async function applyRetention(options: RetentionOptions): Promise<RetentionResult> {
+  const folderDir = await openFolderDirectory(options.backupFolder, options.folder, { create: false });
+  if (!folderDir) return { kept: [], pruned: [] };
+  try {
+    const newestFirst = (await listSnapshots(folderDir)).reverse();
+    const keep = selectKept(newestFirst, options.keepLast, options.keepDaily);
+    const kept: string[] = [];
+    const pruned: string[] = [];
+    for (const s of newestFirst) {
+      if (keep.has(s)) {
+        kept.push(s.snapshot);
+        continue;
+      }
+      try {
+        // Manifest first: without it the directory is no longer a snapshot, and a later sweep removes
+        // what an interrupted deletion left.
+        await fsp.rm(s.manifest, { force: true });
+        await discard(folderDir.path, s.name);
+      } catch (error) {
+        throw toEngineError(error, `deleting snapshot ${s.snapshot}`);
+      }
+      pruned.push(s.snapshot);
     }
-    try {
-      // Manifest first: without it the directory is no longer a snapshot, and a later run removes
-      // what an interrupted deletion left.
-      await fsp.rm(s.manifest, { force: true });
-      await removeTree(s.dir);
-    } catch (error) {
-      throw toEngineError(error, `deleting snapshot ${s.snapshot}`);
-    }
-    pruned.push(s.snapshot);
+    return { kept, pruned };
+  } finally {
+    await folderDir.handle.close();
   }
-  return { kept, pruned };
 }
 
 function selectKept(newestFirst: SnapshotInfo[], keepLast: number, keepDaily: number): Set<SnapshotInfo> {

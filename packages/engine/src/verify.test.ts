@@ -2,9 +2,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBackup } from './backup.js';
-import { utimeSeconds } from './copy-tree.js';
 import { EngineError } from './errors.js';
 import { workspace, writeTree } from './testing/helpers.js';
+import { utimeSeconds } from './times.js';
 import { verifySnapshot } from './verify.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;

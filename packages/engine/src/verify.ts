@@ -1,12 +1,15 @@
 import { type BigIntStats, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { keptNs } from './copy-tree.js';
-import { EngineError, toEngineError } from './errors.js';
-import { type ManifestEntry, ManifestReader, readTrailer } from './manifest.js';
+import { Cancelled } from './cancelled.js';
+import { EngineError, errnoOf, toEngineError } from './errors.js';
+import { ManifestReader, readTrailer } from './manifest.js';
+import { type ManifestEntry, permissions } from './manifest-entry.js';
 import { compareNames, comparePaths } from './paths.js';
-import { acquirePool, Cancelled, CancelToken, releasePool } from './pool.js';
+import { acquirePool, CancelToken, releasePool } from './pool.js';
 import { type Progress, ProgressThrottle } from './progress.js';
+import { Semaphore } from './semaphore.js';
 import { locateSnapshot } from './snapshots.js';
+import { keptNs } from './times.js';
 
 const MAX_LISTED = 1000;
 const MESSAGE_PATHS = 10;
@@ -36,14 +39,14 @@ export interface Difference {
  * hash and symlink target, and entries missing from either side.
  * @throws EngineError SNAPSHOT_CORRUPT naming the differing paths (all of them, up to 1000, in `details`).
  */
-export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
+export async function verifySnapshot(options: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
-  const snap = await locateSnapshot(o.backupFolder, o.snapshot);
+  const snap = await locateSnapshot(options.backupFolder, options.snapshot);
   const trailer = await readTrailer(snap.manifest);
   if (!trailer) {
     throw new EngineError(
       'SNAPSHOT_CORRUPT',
-      `The manifest of snapshot ${o.snapshot} is incomplete or unreadable`,
+      `The manifest of snapshot ${options.snapshot} is incomplete or unreadable`,
       {
         details: { differences: [{ path: '', problem: 'manifest incomplete' }] },
       },
@@ -57,20 +60,21 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
   };
   let files = 0;
   let bytes = 0;
-  const progress = new ProgressThrottle(o.onProgress, () => ({ filesDone: files, bytesDone: bytes }));
+  const progress = new ProgressThrottle(options.onProgress, () => ({ filesDone: files, bytesDone: bytes }));
   progress.filesTotal = trailer.files;
   progress.bytesTotal = trailer.bytes;
 
   const pool = acquirePool(2);
   const cancel = new CancelToken();
   const inFlight = new Set<Promise<void>>();
+  const hashSlots = new Semaphore(pool.size * 4);
   const reader = new ManifestReader(snap.manifest);
   const onAbort = () => cancel.cancel();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let m = await reader.next();
     for await (const e of walkSorted(snap.dir, '')) {
-      if (o.signal?.aborted) throw o.signal.reason;
+      if (options.signal?.aborted) throw options.signal.reason;
       while (m && comparePaths(m.path, e.rel) < 0) {
         differ(m.path, 'missing from the snapshot');
         m = await reader.next();
@@ -80,9 +84,9 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
         const problems = await compareMeta(expected, e.abs, e.st);
         if (problems.length > 0) differ(e.rel, problems.join(', '));
         if (expected.type === 'file' && e.st.isFile() && Number(e.st.size) === expected.size) {
-          while (inFlight.size >= pool.size * 4) await Promise.race(inFlight);
+          await hashSlots.acquire();
           const check = pool
-            .run<{ hash: string; size: number }>({ kind: 'hash', path: e.abs }, cancel)
+            .run({ kind: 'hash', path: e.abs }, cancel)
             .then((r) => {
               if (r.size !== expected.size) differ(expected.path, 'size differs');
               else if (expected.hash !== undefined && r.hash !== expected.hash)
@@ -92,9 +96,14 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
               progress.update();
             })
             .catch((error: unknown) => {
-              if (!(error instanceof Cancelled)) differ(expected.path, `unreadable: ${String(error)}`);
+              if (error instanceof Cancelled) return;
+              const code = errnoOf(error instanceof EngineError ? error.cause : error);
+              differ(expected.path, `unreadable (${code ?? 'unexpected error'})`);
             })
-            .finally(() => inFlight.delete(check));
+            .finally(() => {
+              hashSlots.release();
+              inFlight.delete(check);
+            });
           inFlight.add(check);
         } else if (expected.type === 'symlink') {
           files++;
@@ -109,13 +118,13 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
       m = await reader.next();
     }
     await Promise.all(inFlight);
-    if (o.signal?.aborted) throw o.signal.reason;
+    if (options.signal?.aborted) throw options.signal.reason;
   } catch (error) {
-    if (o.signal?.aborted) throw o.signal.reason;
+    if (options.signal?.aborted) throw options.signal.reason;
     if (error instanceof SyntaxError) differ('', 'manifest line is not JSON');
-    else throw toEngineError(error, `verifying ${o.snapshot}`);
+    else throw toEngineError(error, `verifying ${options.snapshot}`);
   } finally {
-    o.signal?.removeEventListener('abort', onAbort);
+    options.signal?.removeEventListener('abort', onAbort);
     await Promise.allSettled(inFlight);
     reader.dispose();
     releasePool(pool);
@@ -126,7 +135,7 @@ export async function verifySnapshot(o: VerifyOptions): Promise<VerifyResult> {
     const more = differenceCount - named.length;
     throw new EngineError(
       'SNAPSHOT_CORRUPT',
-      `Snapshot ${o.snapshot} differs from its manifest: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
+      `Snapshot ${options.snapshot} differs from its manifest: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
       { details: { differences, count: differenceCount } },
     );
   }
@@ -139,9 +148,9 @@ async function compareMeta(m: ManifestEntry, abs: string, st: BigIntStats): Prom
   const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
   if (type !== m.type) return [`is a ${type}, expected a ${m.type}`];
   const problems: string[] = [];
-  if (type !== 'symlink' && Number(st.mode & 0o7777n) !== m.mode) problems.push('mode differs');
+  if (type !== 'symlink' && permissions(st) !== m.mode) problems.push('mode differs');
   if (type === 'file' && Number(st.size) !== m.size) problems.push('size differs');
-  if (keptNs(st.mtimeNs) !== m.mtime) problems.push('mtime differs');
+  if (String(keptNs(st.mtimeNs)) !== m.mtime) problems.push('mtime differs');
   if (type === 'symlink' && (await fsp.readlink(abs)) !== m.target) problems.push('symlink target differs');
   return problems;
 }

@@ -78,3 +78,36 @@ export function deadPid(): number {
   const child = spawnSync('sh', ['-c', 'echo $$']);
   return Number(child.stdout.toString().trim());
 }
+
+/** Fails when `message` names an absolute path (a "/" at the start or after a space, quote, colon or parenthesis). */
+export function absolutePathsIn(message: string): string[] {
+  return message.match(/(?<=^|[\s'"(:=])\/[^\s'")]*/g) ?? [];
+}
+
+/** What a promise rejected with, or undefined when it resolved. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** The layout record of a backup folder, as a backup folder of this version holds it. */
+export const LAYOUT_RECORD = '{"format":"strongbox-backup-folder","version":1}\n';
+
+/**
+ * Sets the mtime of every directory below `dir` `ageMs` into the past, except snapshots and what
+ * they hold: whatever else a backup folder holds then looks like work abandoned long ago.
+ */
+export async function ageAllButSnapshots(dir: string, ageMs: number): Promise<void> {
+  const when = (Date.now() - ageMs) / 1000;
+  const visit = async (p: string) => {
+    for (const e of await fsp.readdir(p, { withFileTypes: true })) {
+      if (e.isDirectory() && !/^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(e.name)) {
+        await visit(path.join(p, e.name));
+        await fsp.utimes(path.join(p, e.name), when, when);
+      }
+    }
+  };
+  await visit(dir);
+}
