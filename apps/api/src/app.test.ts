@@ -1,5 +1,6 @@
-import { createServer } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from './testing/closed-port.js';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 
 describe('the app', () => {
@@ -88,7 +89,10 @@ describe('the app with API_TOKENS', () => {
   it('refuses a request without a token with 401 and WWW-Authenticate', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/stats' });
     expect(response.statusCode).toBe(401);
-    expect(response.headers['www-authenticate']).toBe('Bearer');
+    expect(response.headers['www-authenticate']).toEqual([
+      'Bearer',
+      'Basic realm="Strongbox", charset="UTF-8"',
+    ]);
     expect(response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHORIZED' });
   });
 
@@ -104,6 +108,12 @@ describe('the app with API_TOKENS', () => {
     expect(unknown.statusCode).toBe(401);
     const [rows] = await t.db.query('SELECT COUNT(*) AS n FROM backup_job');
     expect(Number((rows as { n: number }[])[0]?.n)).toBe(0);
+  });
+
+  it('answers 401 before looking at the query string', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/backups?folder=%FF' });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('accepts any of the tokens', async () => {
@@ -145,12 +155,89 @@ describe('the app closing', () => {
   });
 });
 
-// A port nothing listens on: bind one, note it, close it.
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+describe('the app over a real socket', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    port = address.port;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  // Node's HTTP parser refuses these before Fastify's routing, so `inject` never sees them.
+  it('answers a 100 KB request line with 431 in the error shape, echoing none of it', async () => {
+    const answer = await rawRequest(port, `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(answer.status).toBe(431);
+    expect(answer.body).toEqual({
+      statusCode: 431,
+      error: 'Request Header Fields Too Large',
+      code: 'HEADERS_TOO_LARGE',
+      message: 'The request line and headers are too large: they may be at most 16 KiB together',
+    });
+    expect(answer.raw.length).toBeLessThan(400);
+  });
+
+  it('answers a control byte in a header with 400 MALFORMED_REQUEST', async () => {
+    const answer = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: x\r\nX-Odd: a\u0001b\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'MALFORMED_REQUEST',
+      message:
+        'The request is not well-formed HTTP/1.1 (a control character in a header, a bad request line…)',
+    });
+  });
+
+  it('answers an id of 9000 characters with 404 NOT_FOUND, echoing none of it', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/backups/${'a'.repeat(9000)}`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: 'There is no job with that id: job ids are UUIDs',
+    });
+  });
+
+  it('answers an unknown route of 9000 characters with 404, echoing at most 100 of them', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/${'z'.repeat(9000)}`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: `There is no route GET /${'z'.repeat(99)}…: see API.md for the routes`,
+    });
+  });
+
+  it('still answers after refusing malformed requests', async () => {
+    await rawRequest(port, `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const response = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(response.status).toBe(200);
+  });
+});
+
+/** Sends `text` as it is and reads the whole answer until the server closes the connection. */
+async function rawRequest(
+  port: number,
+  text: string,
+): Promise<{ status: number; body: unknown; raw: string }> {
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    // The server may close while the rest of an oversized request is still being written: what
+    // counts is the answer it sent before.
+    socket.on('error', (error) => (chunks.length > 0 ? undefined : reject(error)));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+  return { status, body: JSON.parse(body), raw };
 }

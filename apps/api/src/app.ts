@@ -1,3 +1,4 @@
+import { loggerOptions } from '@strongbox/logging';
 import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
@@ -5,14 +6,23 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { answerClientError } from './errors/client-error.js';
 import { toProblem } from './errors/to-problem.js';
 import auth from './plugins/auth.js';
+import bullBoard from './plugins/bull-board/index.js';
 import closing from './plugins/closing.js';
 import deps, { type AppDeps } from './plugins/deps.js';
 import errors from './plugins/errors.js';
+import helmet from './plugins/helmet.js';
+import jsonBody from './plugins/json-body.js';
+import metrics from './plugins/metrics.js';
+import openapi from './plugins/openapi.js';
+import queryEncoding from './plugins/query-encoding.js';
+import rateLimit from './plugins/rate-limit.js';
 import backups from './routes/backups/index.js';
 import health from './routes/health/index.js';
 import logs from './routes/logs/index.js';
+import schedules from './routes/schedules/index.js';
 import stats from './routes/stats/index.js';
 
 export type { AppDeps } from './plugins/deps.js';
@@ -20,11 +30,15 @@ export type { AppDeps } from './plugins/deps.js';
 /** Options for {@link buildApp}. */
 export interface BuildAppOptions {
   /**
-   * Fastify's logger option; tests pass `false`.
-   * @defaultValue pino at `config.logLevel`, with the Authorization header redacted
+   * `false` for no log, or pino options that replace the defaults (a level, a stream to read the
+   * log); the Authorization and Idempotency-Key headers are redacted whatever is given.
+   * @defaultValue pino at `config.logLevel` in `config.logFormat`
    */
   logger?: FastifyServerOptions['logger'];
 }
+
+/** Headers that never reach the log: tokens (bearer or Basic) and idempotency keys. */
+export const REDACTED = ['req.headers.authorization', 'req.headers["idempotency-key"]'];
 
 /** Largest request body accepted; larger ones are refused with 413. */
 export const BODY_LIMIT = 64 * 1024;
@@ -35,19 +49,30 @@ export const BODY_LIMIT = 64 * 1024;
  */
 export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? {
-      level: appDeps.config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'],
-    },
+    logger:
+      options.logger === false
+        ? false
+        : {
+            ...loggerOptions({
+              level: appDeps.config.logLevel,
+              format: appDeps.config.logFormat,
+              isTTY: process.stdout.isTTY === true,
+            }),
+            ...(typeof options.logger === 'object' ? options.logger : {}),
+            redact: REDACTED,
+          },
     bodyLimit: BODY_LIMIT,
-    // Folders travel in the URL of POST /backup/{folder}: up to 1000 bytes, percent-encoded.
-    routerOptions: { maxParamLength: 8192 },
+    // Route parameters are job ids (UUIDs); longer ones answer 404 like any unknown id. The folder
+    // of POST /backup/{folder} is a wildcard, which this does not limit.
+    routerOptions: { maxParamLength: 100 },
     // URLs Fastify cannot even route (bad percent-encoding) get the same error shape as the rest.
     frameworkErrors: (error, request, reply) => {
       const problem = toProblem(error, request.id);
       request.log.info({ code: problem.code }, 'request refused');
       return (reply as FastifyReply).code(problem.statusCode).send(problem);
     },
+    // What Node's HTTP parser refuses (oversized or malformed request lines and headers) too.
+    clientErrorHandler: answerClientError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -55,14 +80,26 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
   return app;
 }
 
-/** The API as a plugin: our services, error handling, auth, then the routes. */
+/**
+ * The API as a plugin: our services, error handling, security headers, the rate limit (before
+ * authentication, so that wrong tokens count), auth, metrics and the OpenAPI document (before the
+ * routes, so that they see every route), then the routes and the dashboard.
+ */
 export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
   await app.register(deps, options);
   await app.register(closing);
   await app.register(errors);
+  await app.register(helmet);
+  await app.register(jsonBody);
+  await app.register(rateLimit);
   await app.register(auth);
+  await app.register(queryEncoding);
+  await app.register(openapi);
+  await app.register(metrics);
   await app.register(health);
   await app.register(backups);
   await app.register(logs);
   await app.register(stats);
+  await app.register(schedules);
+  await app.register(bullBoard);
 };

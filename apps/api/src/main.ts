@@ -1,8 +1,9 @@
 import { type Config, ConfigError, loadConfig } from '@strongbox/config';
-import { connectDatabase, migrate } from '@strongbox/db';
-import { connectRedis, createQueue } from '@strongbox/queue';
+import { connectDatabaseWhenUp, migrate } from '@strongbox/db';
+import { connectRedis, createQueue, createTickQueue } from '@strongbox/queue';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { isLoopback } from './lib/loopback.js';
 
@@ -19,14 +20,21 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const db = await connectDatabase(config.databaseUrl);
+  // Started before its database (a container beside it), it waits instead of crashing.
+  const startup = pino({ level: config.logLevel, base: { service: 'api', pid: process.pid } });
+  const db = await connectDatabaseWhenUp(config.databaseUrl, {
+    onRetry: ({ error, attempt, delayMs }) =>
+      startup.warn({ err: error, attempt, retryInMs: delayMs }, 'MySQL is not reachable yet; retrying'),
+  });
   const redis = connectRedis(config.redisUrl, 'producer');
   // A producer fails fast while Redis is down; the API still answers and the reconciler catches up.
   let log: FastifyBaseLogger | undefined;
   redis.on('error', (error) => log?.warn({ err: error }, 'redis connection error'));
   const queue = createQueue({ connection: redis, prefix: config.queuePrefix });
   queue.on('error', (error) => log?.warn({ err: error }, 'queue error'));
-  const app = await buildApp({ config, db, queue, redis });
+  const ticks = createTickQueue({ connection: redis, prefix: config.queuePrefix });
+  ticks.on('error', (error) => log?.warn({ err: error }, 'schedule queue error'));
+  const app = await buildApp({ config, db, queue, ticks, redis });
   log = app.log;
 
   closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
@@ -34,6 +42,7 @@ async function main(): Promise<void> {
     else app.log.info({ signal }, 'closing');
     await app.close();
     await queue.close();
+    await ticks.close();
     redis.disconnect();
     await db.end();
   });

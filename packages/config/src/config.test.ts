@@ -40,6 +40,59 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 
+  it('reads the operations settings, with their defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      bullBoardReadOnly: false,
+      metricsToken: null,
+      metricsPort: null,
+      rateLimit: { max: 1000, windowSeconds: 60 },
+      logFormat: null,
+    });
+    expect(
+      loadConfig({
+        BULL_BOARD_READ_ONLY: 'true',
+        METRICS_TOKEN: 'scrape',
+        METRICS_PORT: '9464',
+        RATE_LIMIT_MAX: '0',
+        RATE_LIMIT_WINDOW_SECONDS: '10',
+        LOG_FORMAT: 'pretty',
+      }),
+    ).toMatchObject({
+      bullBoardReadOnly: true,
+      metricsToken: 'scrape',
+      metricsPort: 9464,
+      rateLimit: { max: 0, windowSeconds: 10 },
+      logFormat: 'pretty',
+    });
+  });
+
+  it('refuses bad operations settings, naming each', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        METRICS_PORT: '0',
+        RATE_LIMIT_WINDOW_SECONDS: '0',
+        LOG_FORMAT: 'loud',
+        RATE_LIMIT_MAX: '-1',
+      });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    for (const name of ['METRICS_PORT', 'RATE_LIMIT_WINDOW_SECONDS', 'LOG_FORMAT', 'RATE_LIMIT_MAX']) {
+      expect(problems.join('\n')).toContain(name);
+    }
+  });
+
+  it('waits out a database outage of 300 s by default, and of DB_OUTAGE_TOLERANCE_SECONDS when set', () => {
+    expect(loadConfig({}).dbOutageToleranceSeconds).toBe(300);
+    expect(loadConfig({ DB_OUTAGE_TOLERANCE_SECONDS: '900' }).dbOutageToleranceSeconds).toBe(900);
+    expect(() => loadConfig({ DB_OUTAGE_TOLERANCE_SECONDS: '-1' })).toThrow(
+      /DB_OUTAGE_TOLERANCE_SECONDS="-1": /,
+    );
+  });
+
   it('refuses a backup folder equal to the source root', () => {
     expect(() => loadConfig({ SOURCE_ROOT: '/srv/x', BACKUP_FOLDER: '/srv/x' })).toThrow(ConfigError);
   });

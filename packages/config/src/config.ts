@@ -67,12 +67,52 @@ export const configSchema = z
       .min(0)
       .default(0)
       .describe('per folder, keep this many newest successful snapshots (0: no limit by count)'),
+    DB_OUTAGE_TOLERANCE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(300)
+      .describe(
+        'how long a worker waits out a MySQL outage while recording a job (its start, its end) before it gives the attempt up',
+      ),
     RETENTION_KEEP_DAILY: z.coerce
       .number()
       .int()
       .min(0)
       .default(0)
       .describe('per folder, keep the newest snapshot of each of this many days (0: no limit by day)'),
+    BULL_BOARD_READ_ONLY: boolean
+      .default(false)
+      .describe(
+        'hide the retry, clean and delete actions of the dashboard at /admin/queues, and refuse them',
+      ),
+    METRICS_TOKEN: z
+      .string()
+      .optional()
+      .describe('a bearer token that opens /metrics only (besides API_TOKENS), for a Prometheus scraper'),
+    METRICS_PORT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        "a worker serves its own Prometheus metrics on HOST:METRICS_PORT when set (the API's are at /metrics)",
+      ),
+    RATE_LIMIT_MAX: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe('requests per window and per token (per client address without one); 0 turns the limit off'),
+    RATE_LIMIT_WINDOW_SECONDS: positiveInt(86_400).default(60).describe('the rate limit window, in seconds'),
+    LOG_FORMAT: z
+      .enum(['json', 'pretty'])
+      .optional()
+      .describe(
+        'json, or pretty (needs the dev dependency pino-pretty); unset: pretty on a terminal, else json',
+      ),
   })
   .transform((env) => ({
     redisUrl: env.REDIS_URL,
@@ -87,9 +127,18 @@ export const configSchema = z
     workerConcurrency: env.WORKER_CONCURRENCY,
     logLevel: env.LOG_LEVEL,
     retention: { keepLast: env.RETENTION_KEEP_LAST, keepDaily: env.RETENTION_KEEP_DAILY },
+    bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
+    metricsToken: env.METRICS_TOKEN ?? null,
+    metricsPort: env.METRICS_PORT ?? null,
+    rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
+    logFormat: env.LOG_FORMAT ?? null,
+    dbOutageToleranceSeconds: env.DB_OUTAGE_TOLERANCE_SECONDS,
   }));
 
 export type Config = z.output<typeof configSchema>;
+
+// Never echoed in a configuration error.
+const SECRETS = ['API_TOKENS', 'METRICS_TOKEN'];
 
 /**
  * Reads the configuration once, at start. Empty strings count as unset, so `PORT=` in a
@@ -109,7 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const key = String(issue.path[0] ?? 'environment');
-        const shown = key === 'API_TOKENS' ? '(hidden)' : JSON.stringify(input[key]);
+        const shown = SECRETS.includes(key) ? '(hidden)' : JSON.stringify(input[key]);
         return `${key}=${shown}: ${issue.message}`;
       }),
     );

@@ -18,8 +18,3 @@ export function decodeCursor(
     return null;
   }
 }
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}

@@ -7,6 +7,7 @@ import {
   finishJob,
   getJob,
   getStats,
+  IdempotencyKeyReusedError,
   insertJob,
   insertLog,
   listActiveJobs,
@@ -19,6 +20,20 @@ import {
 } from './index.js';
 
 let database: TestDatabase;
+
+function backupResult(snapshot: string) {
+  return {
+    snapshot,
+    files: 2,
+    bytes: 20,
+    copiedFiles: 1,
+    copiedBytes: 15,
+    linkedFiles: 1,
+    skipped: 0,
+    warnings: [],
+    durationMs: 12,
+  };
+}
 let db: Db;
 
 beforeAll(async () => {
@@ -42,6 +57,8 @@ describe('migrate', () => {
         '0001-create-log',
         '0002-log-job-and-message',
         '0003-create-backup-job',
+        '0004-request-fingerprint',
+        '0005-create-schedule',
       ]);
       expect(await migrate(db)).toEqual([]);
     } finally {
@@ -111,23 +128,113 @@ describe('jobs', () => {
     expect(next.job.id).not.toBe(id);
   });
 
-  it('answers the same job for the same Idempotency-Key', async () => {
-    const first = await insertJob(db, { kind: 'backup', folder: 'idem/1', idempotencyKey: 'key-1' });
+  it('answers the same job for the same Idempotency-Key with the same request', async () => {
+    const first = await insertJob(
+      db,
+      { kind: 'backup', folder: 'idem/1' },
+      { key: 'key-1', route: 'POST /b' },
+    );
     await startJob(db, first.job.id, 'host:1');
-    const again = await insertJob(db, { kind: 'backup', folder: 'idem/1', idempotencyKey: 'key-1' });
+    const again = await insertJob(
+      db,
+      { kind: 'backup', folder: 'idem/1' },
+      { key: 'key-1', route: 'POST /b' },
+    );
     expect(again).toMatchObject({ created: false, job: { id: first.job.id } });
-    const other = await insertJob(db, { kind: 'backup', folder: 'idem/1', idempotencyKey: 'key-2' });
+    const other = await insertJob(
+      db,
+      { kind: 'backup', folder: 'idem/1' },
+      { key: 'key-2', route: 'POST /b' },
+    );
     expect(other.created).toBe(true);
   });
 
+  it('refuses the same Idempotency-Key with another folder, route or kind of job', async () => {
+    const key = { key: 'bound-key', route: 'POST /b' };
+    const first = await insertJob(db, { kind: 'backup', folder: 'bound/a' }, key);
+    expect(first.created).toBe(true);
+    const attempts = [
+      () => insertJob(db, { kind: 'backup', folder: 'bound/b' }, key),
+      () => insertJob(db, { kind: 'backup', folder: 'bound/a' }, { key: 'bound-key', route: 'POST /c' }),
+      () =>
+        insertJob(
+          db,
+          { kind: 'verify', folder: 'bound/a', params: { backupId: first.job.id } },
+          { key: 'bound-key', route: 'POST /b' },
+        ),
+    ];
+    for (const attempt of attempts) {
+      await expect(attempt()).rejects.toThrow(IdempotencyKeyReusedError);
+    }
+    await expect(insertJob(db, { kind: 'backup', folder: 'bound/b' }, key)).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      message: expect.stringContaining('different request'),
+    });
+    const [rows] = await db.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM backup_job WHERE folder LIKE 'bound/%'",
+    );
+    expect(Number(rows[0]?.n)).toBe(1);
+  });
+
+  it('binds a key under a race: one request creates the job, a different one is refused', async () => {
+    const key = { key: 'raced-key', route: 'POST /b' };
+    const answers = await Promise.allSettled([
+      insertJob(db, { kind: 'backup', folder: 'raced/a' }, key),
+      insertJob(db, { kind: 'backup', folder: 'raced/b' }, key),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = answers.find((answer) => answer.status === 'rejected');
+    expect(refused?.reason).toBeInstanceOf(IdempotencyKeyReusedError);
+  });
+
+  it('answers a key recorded before requests had fingerprints as it did then', async () => {
+    const first = await insertJob(
+      db,
+      { kind: 'backup', folder: 'legacy/a' },
+      { key: 'old', route: 'POST /b' },
+    );
+    await db.query('UPDATE backup_job SET request_fingerprint = NULL WHERE id = ?', [first.job.id]);
+    await startJob(db, first.job.id, 'host:1');
+    const again = await insertJob(
+      db,
+      { kind: 'backup', folder: 'legacy/b' },
+      { key: 'old', route: 'POST /b' },
+    );
+    expect(again).toMatchObject({ created: false, job: { id: first.job.id, folder: 'legacy/a' } });
+  });
+
   it('frees an Idempotency-Key after 24 hours', async () => {
-    const first = await insertJob(db, { kind: 'backup', folder: 'idem/old', idempotencyKey: 'old-key' });
+    const key = { key: 'old-key', route: 'POST /b' };
+    const first = await insertJob(db, { kind: 'backup', folder: 'idem/old' }, key);
     await db.query('UPDATE backup_job SET created_at = created_at - INTERVAL 25 HOUR WHERE id = ?', [
       first.job.id,
     ]);
     await finishJob(db, first.job.id, { status: 'cancelled', error: { code: 'CANCELLED', message: 'x' } });
-    const again = await insertJob(db, { kind: 'backup', folder: 'idem/old', idempotencyKey: 'old-key' });
+    const again = await insertJob(db, { kind: 'backup', folder: 'idem/other' }, key);
     expect(again.created).toBe(true);
+  });
+
+  it('refuses to record a job whose folder, target or path breaks the folder rule', async () => {
+    const { job: backup } = await insertJob(db, { kind: 'backup', folder: 'rule/ok' });
+    await expect(insertJob(db, { kind: 'backup', folder: '../x' })).rejects.toThrow(/"\.\." segments/);
+    await expect(
+      insertJob(db, {
+        kind: 'restore',
+        folder: 'rule/ok',
+        params: { backupId: backup.id, target: 'x'.repeat(256) },
+      }),
+    ).rejects.toThrow(/The target must not have a segment longer than 255 bytes/);
+    await expect(
+      insertJob(db, {
+        kind: 'restore',
+        folder: 'rule/ok',
+        params: { backupId: backup.id, target: 'fine', path: 'bad\ud800' },
+      }),
+    ).rejects.toThrow(/The path must be well-formed Unicode/);
+    const [rows] = await db.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM backup_job WHERE folder = 'rule/ok'",
+    );
+    expect(Number(rows[0]?.n)).toBe(1);
   });
 
   it('ends a job once, with one log row, whoever tries to end it', async () => {
@@ -142,12 +249,7 @@ describe('jobs', () => {
       bytesTotal: 20,
     });
     const ends = await Promise.all([
-      finishJob(db, job.id, {
-        status: 'succeeded',
-        result: { files: 2 },
-        snapshot: 'once/s',
-        bytesCopied: 20,
-      }),
+      finishJob(db, job.id, { status: 'succeeded', kind: 'backup', result: backupResult('once/s') }),
       finishJob(db, job.id, { status: 'failed', error: { code: 'X', message: 'y' } }),
       finishJob(db, job.id, { status: 'failed', error: { code: 'X', message: 'y' } }),
     ]);
@@ -156,6 +258,55 @@ describe('jobs', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ action: 'Backup', parameter: 'once' });
     expect(await startJob(db, job.id, 'host:3')).toBeNull();
+  });
+
+  it('stores a success in the shape of its kind, with final progress and the copied figures', async () => {
+    const { job } = await insertJob(db, { kind: 'backup', folder: 'shape/b' });
+    await startJob(db, job.id, 'host:1');
+    const engineResult = { ...backupResult('shape/b/s1'), manifest: '/abs/path/to/manifest' };
+    const ended = await finishJob(db, job.id, { status: 'succeeded', kind: 'backup', result: engineResult });
+    expect(ended?.result).toEqual(backupResult('shape/b/s1'));
+    expect(ended?.progress).toEqual({ filesDone: 2, filesTotal: 2, bytesDone: 20, bytesTotal: 20 });
+    const [rows] = await db.query<RowDataPacket[]>(
+      'SELECT result, snapshot, files_copied, bytes_copied FROM backup_job WHERE id = ?',
+      [job.id],
+    );
+    expect(rows[0]).toEqual({
+      result: JSON.stringify(backupResult('shape/b/s1')),
+      snapshot: 'shape/b/s1',
+      files_copied: 1,
+      bytes_copied: 15,
+    });
+
+    const { job: verify } = await insertJob(db, {
+      kind: 'verify',
+      folder: 'shape/b',
+      params: { backupId: job.id },
+    });
+    await startJob(db, verify.id, 'host:1');
+    const verified = await finishJob(db, verify.id, {
+      status: 'succeeded',
+      kind: 'verify',
+      result: { snapshot: 'shape/b/s1', files: 2, bytes: 20, durationMs: 3 },
+    });
+    expect(verified).toMatchObject({
+      kind: 'verify',
+      params: { backupId: job.id },
+      result: { snapshot: 'shape/b/s1', files: 2, bytes: 20, durationMs: 3 },
+    });
+    const [verifyRows] = await db.query<RowDataPacket[]>(
+      'SELECT snapshot, files_copied FROM backup_job WHERE id = ?',
+      [verify.id],
+    );
+    expect(verifyRows[0]).toEqual({ snapshot: null, files_copied: null });
+  });
+
+  it('will not read back a row whose result does not have the shape of its kind', async () => {
+    const { job } = await insertJob(db, { kind: 'backup', folder: 'shape/broken' });
+    await db.query(`UPDATE backup_job SET status = 'succeeded', result = '{"files": 1}' WHERE id = ?`, [
+      job.id,
+    ]);
+    await expect(getJob(db, job.id)).rejects.toThrow(/snapshot/);
   });
 
   it('cancels only a queued job', async () => {
@@ -197,11 +348,7 @@ describe('jobs', () => {
   it('marks the jobs of pruned snapshots', async () => {
     const { job } = await insertJob(db, { kind: 'backup', folder: 'prune' });
     await startJob(db, job.id, 'h:1');
-    await finishJob(db, job.id, {
-      status: 'succeeded',
-      result: { snapshot: 'prune/s1' },
-      snapshot: 'prune/s1',
-    });
+    await finishJob(db, job.id, { status: 'succeeded', kind: 'backup', result: backupResult('prune/s1') });
     expect(await markPruned(db, ['prune/s1', 'prune/other'])).toBe(1);
     expect((await getJob(db, job.id))?.prunedAt).toMatch(/Z$/);
   });
@@ -237,6 +384,23 @@ describe('logs and stats', () => {
     expect(failed.items.map((row) => row.parameter)).toEqual(['l/1']);
     const id = await insertLog(db, { action: 'Get Stats', parameter: null, status: 'SUCCESS' });
     expect(id).toBeGreaterThan(0);
+  });
+
+  it('drops a bound the date column cannot hold instead of answering nothing', async () => {
+    const insert = 'INSERT INTO log (date, action, parameter, status) VALUES (?, ?, ?, ?)';
+    await db.query(insert, ['1970-01-01 00:00:01', 'Edge', 'first', 'SUCCESS']);
+    await db.query(insert, ['2038-01-19 03:14:07', 'Edge', 'last', 'SUCCESS']);
+    const edge = async (bounds: { from?: Date; before?: Date }) =>
+      (await listLogs(db, { ...bounds, action: 'Edge', limit: 10 })).items.map((row) => row.parameter);
+    expect(await edge({ before: new Date('10000-01-01T00:00:00Z') })).toEqual(['first', 'last']);
+    expect(await edge({ from: new Date('0001-01-01T00:00:00Z') })).toEqual(['first', 'last']);
+    expect(
+      await edge({ from: new Date('1900-01-01T00:00:00Z'), before: new Date('9000-01-01T00:00:00Z') }),
+    ).toEqual(['first', 'last']);
+    expect(await edge({ before: new Date('2038-01-19T03:14:07Z') })).toEqual(['first']);
+    expect(await edge({ from: new Date('1970-01-01T00:00:02Z') })).toEqual(['last']);
+    expect(await edge({ from: new Date('2038-01-19T03:14:08Z') })).toEqual([]);
+    expect(await edge({ before: new Date('1970-01-01T00:00:01Z') })).toEqual([]);
   });
 
   it('counts backups by status and sums what was copied', async () => {

@@ -17,3 +17,8 @@ export class Where {
     return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
   }
 }
+
+/** `?, ?, …`: one placeholder per value, for `IN (…)`. */
+export function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}

@@ -9,3 +9,13 @@ export {
   type QueueSettings,
   type StrongboxQueue,
 } from './queue.js';
+export {
+  createTickQueue,
+  type ScheduleTiming,
+  schedulerMatches,
+  TICK_QUEUE_NAME,
+  type TickData,
+  type TickQueue,
+  tickDataSchema,
+  upsertScheduler,
+} from './schedules.js';

@@ -1,3 +1,4 @@
+import type { JobKind } from '@strongbox/contract';
 import { type DefaultJobOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -6,10 +7,17 @@ import { z } from 'zod';
 export const QUEUE_NAME = 'jobs';
 
 /**
- * What travels through Redis: only the id. Everything else about a job lives in MySQL, which is
- * the source of truth; checked when enqueued and again in the processor.
+ * What travels through Redis: the id, and the folder for people reading the dashboard (Bull Board).
+ * Everything about a job lives in MySQL, which is the source of truth: the worker reads only the id
+ * and ignores the folder. Checked when enqueued and again in the processor; jobs queued before the
+ * folder was added have none.
  */
-export const jobDataSchema = z.object({ id: z.uuid() }).strict();
+export const jobDataSchema = z
+  .object({
+    id: z.uuid(),
+    folder: z.string().optional().describe('display only: the worker reads the job from MySQL'),
+  })
+  .strict();
 export type JobData = z.infer<typeof jobDataSchema>;
 
 export type StrongboxQueue = Queue<JobData, unknown, string>;
@@ -44,7 +52,10 @@ export function createQueue(settings: QueueSettings): StrongboxQueue {
  * Hands a recorded job to the workers. The BullMQ job id is the job's id, so adding a job that
  * the queue still holds is a no-op: the reconciler relies on that.
  */
-export async function enqueue(queue: StrongboxQueue, job: { id: string; kind: string }): Promise<void> {
-  const data = jobDataSchema.parse({ id: job.id });
+export async function enqueue(
+  queue: StrongboxQueue,
+  job: { id: string; kind: JobKind; folder: string },
+): Promise<void> {
+  const data = jobDataSchema.parse({ id: job.id, folder: job.folder });
   await queue.add(job.kind, data, { jobId: job.id });
 }

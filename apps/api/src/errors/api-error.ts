@@ -1,4 +1,4 @@
-import type { ErrorCode } from './status-of.js';
+import { type ErrorCode, statusOf } from './status-of.js';
 
 /**
  * An error the API answers with its own `code` and a message a person can act on. The HTTP status
@@ -11,5 +11,10 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+  }
+
+  /** For plugins that answer errors themselves (Bull Board): the status our code maps to. */
+  get statusCode(): number {
+    return statusOf(this.code);
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidCursorError } from '@strongbox/db';
+import { IdempotencyKeyReusedError, InvalidCursorError } from '@strongbox/db';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error.js';
 import { STATUS_BY_CODE, statusOf } from './status-of.js';
@@ -18,6 +18,10 @@ describe('statusOf', () => {
     ['JOB_NOT_CANCELLABLE', 409],
     ['SNAPSHOT_UNAVAILABLE', 409],
     ['TARGET_EXISTS', 409],
+    ['IDEMPOTENCY_KEY_REUSED', 422],
+    ['HEADERS_TOO_LARGE', 431],
+    ['MALFORMED_REQUEST', 400],
+    ['REQUEST_TIMEOUT', 408],
     ['PAYLOAD_TOO_LARGE', 413],
     ['OUTSIDE_SOURCE_ROOT', 500],
     ['SNAPSHOT_CORRUPT', 500],
@@ -49,6 +53,32 @@ describe('toProblem', () => {
       statusCode: 400,
       code: 'INVALID_CURSOR',
     });
+  });
+
+  it('answers a reused Idempotency-Key from the repositories as a 422', () => {
+    expect(toProblem(new IdempotencyKeyReusedError(), 'req-1')).toMatchObject({
+      statusCode: 422,
+      error: 'Unprocessable Entity',
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
+  });
+
+  it('answers an over-long route parameter (only job ids are parameters) as an unknown job', () => {
+    const tooLong = Object.assign(new Error(`'/backups/${'a'.repeat(9000)}' is too long`), {
+      code: 'FST_ERR_MAX_PARAM_LENGTH',
+      statusCode: 414,
+    });
+    expect(toProblem(tooLong, 'r')).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: 'There is no job with that id: job ids are UUIDs',
+    });
+  });
+
+  it('cuts any message to 500 characters, whatever it echoes', () => {
+    const problem = toProblem(new ApiError('BAD_REQUEST', `Bad: ${'x'.repeat(10_000)}`), 'r');
+    expect(problem.message).toBe(`Bad: ${'x'.repeat(495)}…`);
   });
 
   it('never shows the details of a server error', () => {

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
-import { InvalidCursorError } from '@strongbox/db';
-import type { FastifyError } from 'fastify';
+import { PATH_ERROR_CODES, SCHEDULE_ERROR_CODE } from '@strongbox/contract';
+import { IdempotencyKeyReusedError, InvalidCursorError } from '@strongbox/db';
+import type { FastifyError, FastifySchemaValidationError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiError } from './api-error.js';
 import { type ErrorCode, statusOf } from './status-of.js';
@@ -12,6 +13,9 @@ export interface Problem {
   code: string;
   message: string;
 }
+
+/** Longest message an answer carries: whatever went into it, an answer echoes only a bounded piece. */
+export const MAX_MESSAGE_LENGTH = 500;
 
 /**
  * Turns anything a route or Fastify threw into the answer a client gets. Server errors get a
@@ -35,6 +39,12 @@ export function problemOf(code: ErrorCode, message: string): Problem {
   return problem(statusOf(code), code, message);
 }
 
+/** `text` cut to its first `max` characters (whole code points), with `…` when it was longer. */
+export function cut(text: string, max: number): string {
+  const characters = Array.from(text);
+  return characters.length <= max ? text : `${characters.slice(0, max).join('')}…`;
+}
+
 // Fastify's own errors for a request it could not take in, by their code.
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
@@ -42,6 +52,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_BAD_URL: 'INVALID_URL',
+  // Only job ids are route parameters (the folder of POST /backup/* is a wildcard, which has no
+  // limit): an id that long is no job's.
+  FST_ERR_MAX_PARAM_LENGTH: 'NOT_FOUND',
 };
 
 const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -49,18 +62,19 @@ const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'The request body is too large: it may be at most 64 KiB',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be JSON: send it with Content-Type: application/json',
   INVALID_URL: 'The URL is not valid: percent-encode special characters in it (e.g. "/" as %2F)',
+  NOT_FOUND: 'There is no job with that id: job ids are UUIDs',
 };
+
+// The codes of the contract's rules (folder, target, path, schedule): a request that breaks only
+// those rules is answered with the rule's code and words.
+const RULE_CODES: readonly string[] = [...Object.values(PATH_ERROR_CODES), SCHEDULE_ERROR_CODE];
 
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof ApiError) return { code: error.code, message: error.message };
-  if (error instanceof InvalidCursorError) return { code: error.code, message: error.message };
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const context = (error as FastifyError).validationContext ?? 'request';
-    const details = error.validation
-      .map((issue) => `${context}${issue.instancePath.replaceAll('/', '.')}: ${issue.message}`)
-      .join('; ');
-    return { code: context === 'querystring' ? 'INVALID_QUERY' : 'VALIDATION', message: details };
+  if (error instanceof InvalidCursorError || error instanceof IdempotencyKeyReusedError) {
+    return { code: error.code, message: error.message };
   }
+  if (hasZodFastifySchemaValidationErrors(error)) return describeValidation(error as FastifyError);
   const fastifyError = error as Partial<FastifyError>;
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (known) return { code: known, message: FASTIFY_MESSAGES[known] ?? String(fastifyError.message) };
@@ -72,6 +86,37 @@ function describe(error: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: 'internal error' };
 }
 
+/**
+ * A request its schemas refused. When every issue breaks one of the contract's rules (a folder,
+ * target or path the folder rule refuses, a cron expression or time zone that cannot run), the
+ * answer has the first rule's code and words; otherwise the request has the wrong
+ * shape (VALIDATION, or INVALID_QUERY for the query string), and every issue is listed.
+ */
+function describeValidation(error: FastifyError): { code: string; message: string } {
+  const issues = error.validation ?? [];
+  const [first] = issues;
+  const firstCode = first ? ruleCodeOf(first) : undefined;
+  if (first && firstCode && issues.every((issue) => ruleCodeOf(issue) !== undefined)) {
+    return { code: firstCode, message: first.message ?? firstCode };
+  }
+  const context = error.validationContext ?? 'request';
+  const details = issues
+    .map((issue) => `${context}${issue.instancePath.replaceAll('/', '.')}: ${issue.message}`)
+    .join('; ');
+  return { code: context === 'querystring' ? 'INVALID_QUERY' : 'VALIDATION', message: details };
+}
+
+// fastify-type-provider-zod keeps a zod issue's own `params` under the validation entry's `params`.
+function ruleCodeOf(issue: FastifySchemaValidationError): string | undefined {
+  const code = (issue.params as { params?: { code?: unknown } }).params?.code;
+  return typeof code === 'string' && RULE_CODES.includes(code) ? code : undefined;
+}
+
 function problem(statusCode: number, code: string, message: string): Problem {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message };
+  return {
+    statusCode,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    code,
+    message: cut(message, MAX_MESSAGE_LENGTH),
+  };
 }

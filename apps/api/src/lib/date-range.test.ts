@@ -46,6 +46,14 @@ describe('parseDateRange', () => {
     });
   });
 
+  it('reads every year from 0000 to 9999 as itself', () => {
+    expect(parseDateRange({ from: '0050-03-01', to: '9999-12-31' })).toEqual({
+      from: new Date('0050-03-01T00:00:00.000Z'),
+      before: new Date('+010000-01-01T00:00:00.000Z'),
+    });
+    expect(parseDateRange({ from: '0000-01-01T00:00:00Z' }).from?.getUTCFullYear()).toBe(0);
+  });
+
   it('takes start and end as names for from and to', () => {
     expect(parseDateRange({ start: '2026-11-01', end: '2026-11-01' })).toEqual(
       parseDateRange({ from: '2026-11-01', to: '2026-11-01' }),

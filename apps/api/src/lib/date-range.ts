@@ -21,7 +21,8 @@ const EXPECTED = 'expected a day such as 2026-11-22 or an ISO-8601 instant such 
 
 /**
  * Reads `from`/`to` (or `start`/`end`). A day (`YYYY-MM-DD`, UTC) covers the whole day on either
- * side; an instant is inclusive too. Both bounds are optional.
+ * side; an instant is inclusive too. Both bounds are optional. Every year from 0000 to 9999 is a
+ * year: `to=9999-12-31` is a real bound (beyond every row), not an error.
  *
  * @throws ApiError INVALID_DATE_RANGE naming the parameter that is wrong.
  */
@@ -74,9 +75,11 @@ function parseBound(name: string, value: string): { first: Date; last: Date } {
   throw new ApiError('INVALID_DATE_RANGE', `${name}=${JSON.stringify(value)} is not a date: ${EXPECTED}`);
 }
 
-// A calendar day that exists (Date would roll 2026-02-30 over into March).
+// A calendar day that exists (Date would roll 2026-02-30 over into March). setUTCFullYear, unlike
+// Date.UTC, takes years 0 to 99 as they are rather than as 1900 to 1999.
 function utcDay(year?: string, month?: string, day?: string): Date | null {
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
   const same =
     date.getUTCFullYear() === Number(year) &&
     date.getUTCMonth() === Number(month) - 1 &&

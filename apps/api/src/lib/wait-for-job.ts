@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Db, getJob, type Job } from '@strongbox/db';
+import { isTerminal, type Job } from '@strongbox/contract';
+import { type Db, getJob } from '@strongbox/db';
 
 /** Options for {@link waitForJob}. */
 export interface WaitForJobOptions {
@@ -16,12 +17,6 @@ export interface WaitForJobOptions {
   maxPollMs?: number;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
-export function isTerminal(job: Job): boolean {
-  return TERMINAL.has(job.status);
-}
-
 /**
  * Reads the job from MySQL (the truth, whoever runs the job) until it has ended, the time is up
  * or the signal fires, and answers it as last read; null if it disappeared.
@@ -33,7 +28,7 @@ export async function waitForJob(db: Db, id: string, options: WaitForJobOptions)
   for (;;) {
     const job = await getJob(db, id);
     const left = deadline - Date.now();
-    if (!job || isTerminal(job) || left <= 0 || options.signal?.aborted) return job;
+    if (!job || isTerminal(job.status) || left <= 0 || options.signal?.aborted) return job;
     try {
       await sleep(Math.min(pause, left), undefined, { signal: options.signal });
     } catch {

@@ -1,6 +1,6 @@
 import type { Config } from '@strongbox/config';
 import type { Db } from '@strongbox/db';
-import type { StrongboxQueue } from '@strongbox/queue';
+import type { StrongboxQueue, TickQueue } from '@strongbox/queue';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
@@ -10,6 +10,8 @@ export interface AppDeps {
   config: Config;
   db: Db;
   queue: StrongboxQueue;
+  /** The queue of schedule ticks, whose job schedulers follow the schedules in MySQL. */
+  ticks: TickQueue;
   /** The producer connection the queue uses; /ready pings it. */
   redis: Redis;
 }
@@ -22,6 +24,7 @@ const deps: FastifyPluginAsync<AppDeps> = async (app, options) => {
   app.decorate('config', options.config);
   app.decorate('db', options.db);
   app.decorate('queue', options.queue);
+  app.decorate('ticks', options.ticks);
   app.decorate('redis', options.redis);
 };
 

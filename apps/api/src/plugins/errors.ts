@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { problemOf, toProblem } from '../errors/to-problem.js';
+import { cut, problemOf, toProblem } from '../errors/to-problem.js';
 
 /**
  * One error handler for the whole API: every error answer has the contract's shape, and server
@@ -14,12 +14,11 @@ const errors: FastifyPluginAsync = async (app) => {
     } else {
       request.log.info({ code: problem.code, reason: problem.message }, 'request refused');
     }
-    if (problem.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer');
     return reply.code(problem.statusCode).send(problem);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
+    const path = cut(request.url.split('?')[0] ?? '', 100);
     return reply
       .code(404)
       .send(problemOf('NOT_FOUND', `There is no route ${request.method} ${path}: see API.md for the routes`));

@@ -1,36 +1,34 @@
-import { JOB_KINDS, JOB_STATUSES } from '@strongbox/db';
+import { jobSchema, pageSchema } from '@strongbox/contract';
 import { z } from 'zod';
+import type { ErrorCode } from '../errors/status-of.js';
+import { QUERY_ERRORS, responses } from './problem.js';
 
-const isoDate = z.string().describe('ISO-8601 UTC with milliseconds and Z');
+/** A page of jobs, newest first. */
+export const jobListSchema = pageSchema(jobSchema);
 
-/** The job object of the contract, plus `params` (verify/restore) and `prunedAt` (retention). */
-export const jobSchema = z.object({
-  id: z.uuid(),
-  kind: z.enum(JOB_KINDS),
-  folder: z.string(),
-  scheduleId: z.string().nullable(),
-  status: z.enum(JOB_STATUSES),
-  attempts: z.number().int(),
-  worker: z.string().nullable().describe('host:pid of the worker that ran it'),
-  createdAt: isoDate,
-  startedAt: isoDate.nullable(),
-  finishedAt: isoDate.nullable(),
-  progress: z.object({
-    filesDone: z.number(),
-    filesTotal: z.number().nullable(),
-    bytesDone: z.number(),
-    bytesTotal: z.number().nullable(),
-  }),
-  result: z.record(z.string(), z.unknown()).nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  params: z
-    .object({ backupId: z.string(), target: z.string().optional(), path: z.string().optional() })
-    .nullable()
-    .describe('what a verify or restore job acts on; null for backups'),
-  prunedAt: isoDate.nullable().describe('when retention deleted this backup’s snapshot'),
+/**
+ * The answers of a route that starts a job: 202 at once, 200 or the status of how it ended after
+ * `?wait`, and the errors `codes` of its own besides those of every job-starting route.
+ */
+export function startedJobResponses(codes: ErrorCode[]) {
+  return responses(
+    { 200: jobSchema, 202: jobSchema },
+    [...codes, 'IDEMPOTENCY_KEY_REUSED', ...QUERY_ERRORS],
+    {
+      jobOutcomes: true,
+    },
+  );
+}
+
+/** The Idempotency-Key header of the routes that start jobs (other headers pass through). */
+export const idempotencyHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .max(255, 'Idempotency-Key may be at most 255 characters')
+    .optional()
+    .describe('the same key with the same request within 24 hours answers the job first created with it')
+    .meta({ examples: ['nightly-photos-2026-11-22'] }),
 });
-
-export const jobListSchema = z.object({ items: z.array(jobSchema), nextCursor: z.string().nullable() });
 
 /** `?wait=N`: seconds to wait for the job to end. */
 export const waitQuerySchema = z.object({
@@ -42,6 +40,11 @@ export const waitQuerySchema = z.object({
     .describe('seconds to wait for the job to end (at most 300)'),
 });
 
-export const jobIdParamsSchema = z.object({ id: z.string() });
+export const jobIdParamsSchema = z.object({
+  id: z
+    .string()
+    .describe('the job id, a UUID')
+    .meta({ examples: ['5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69'] }),
+});
 
 export const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);

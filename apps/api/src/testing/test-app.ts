@@ -3,12 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Config, loadConfig } from '@strongbox/config';
 import { connectDatabase, type Db, migrate } from '@strongbox/db';
-import { connectRedis, createQueue, type StrongboxQueue } from '@strongbox/queue';
+import {
+  connectRedis,
+  createQueue,
+  createTickQueue,
+  type StrongboxQueue,
+  type TickQueue,
+} from '@strongbox/queue';
 import { cleanupRedisPrefix, createTestDatabase, testPrefix } from '@strongbox/services/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { buildApp } from '../app.js';
+import { type BuildAppOptions, buildApp } from '../app.js';
 
 /** Options for {@link startTestApp}. */
 export interface TestAppOptions {
@@ -16,6 +22,10 @@ export interface TestAppOptions {
   apiTokens?: string;
   /** Redis to use instead of the test server's, e.g. a closed port. */
   redisUrl?: string;
+  /** More environment variables (BULL_BOARD_READ_ONLY, METRICS_TOKEN, RATE_LIMIT_MAX…). */
+  env?: Record<string, string>;
+  /** Fastify's logger option, e.g. `{ level: 'trace', stream }` to read what the API logs. */
+  logger?: BuildAppOptions['logger'];
 }
 
 /** An app on a database, a queue prefix and source/backup folders of its own. */
@@ -23,6 +33,7 @@ export interface TestApp {
   app: FastifyInstance;
   db: Db;
   queue: StrongboxQueue;
+  ticks: TickQueue;
   redis: Redis;
   config: Config;
   /** Closes everything and removes the database, the Redis keys and the folders. */
@@ -44,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     BACKUP_FOLDER: path.join(root, 'backup'),
     API_TOKENS: options.apiTokens,
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   const db = await connectDatabase(config.databaseUrl);
   await migrate(db);
@@ -51,18 +63,22 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   redis.on('error', () => undefined);
   const queue = createQueue({ connection: redis, prefix });
   queue.on('error', () => undefined);
-  const app = await buildApp({ config, db, queue, redis }, { logger: false });
+  const ticks = createTickQueue({ connection: redis, prefix });
+  ticks.on('error', () => undefined);
+  const app = await buildApp({ config, db, queue, ticks, redis }, { logger: options.logger ?? false });
   await app.ready();
 
   return {
     app,
     db,
     queue,
+    ticks,
     redis,
     config,
     async close() {
       await app.close();
       await queue.close().catch(() => undefined);
+      await ticks.close().catch(() => undefined);
       redis.disconnect();
       await db.end();
       await database.drop();

@@ -1,11 +1,13 @@
+import { ACTIVE_STATUSES, type ActiveStatus, type JobKind } from '@strongbox/contract';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../connection.js';
-import type { JobKind, JobStatus } from './job.js';
+import { placeholders } from '../where.js';
 
 export interface ActiveJobRef {
   id: string;
   kind: JobKind;
-  status: JobStatus;
+  folder: string;
+  status: ActiveStatus;
 }
 
 /**
@@ -18,10 +20,10 @@ export async function listActiveJobs(
   limit = 1000,
 ): Promise<ActiveJobRef[]> {
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT id, kind, status FROM backup_job
-     WHERE status IN ('queued', 'running') AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND
+    `SELECT id, kind, folder, status FROM backup_job
+     WHERE status IN (${placeholders(ACTIVE_STATUSES)}) AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND
      ORDER BY seq LIMIT ?`,
-    [olderThanSeconds, limit],
+    [...ACTIVE_STATUSES, olderThanSeconds, limit],
   );
-  return rows.map((row) => ({ id: row.id, kind: row.kind, status: row.status }));
+  return rows.map((row) => ({ id: row.id, kind: row.kind, folder: row.folder, status: row.status }));
 }

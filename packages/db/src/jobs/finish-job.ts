@@ -1,54 +1,64 @@
+import {
+  ACTION_OF_KIND,
+  ACTIVE_STATUSES,
+  JOB_RESULT_SCHEMAS,
+  type Job,
+  type JobError,
+  type JobKind,
+  type ResultOf,
+} from '@strongbox/contract';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type Db, inTransaction } from '../connection.js';
 import { insertLog } from '../logs/insert-log.js';
+import { placeholders } from '../where.js';
 import { getJob } from './get-job.js';
-import { actionOf, type Job, type JobError, type JobKind, type JobProgress } from './job.js';
+
+/** How a job of kind `K` succeeded: its result, of the shape its kind has. */
+export type JobSuccess<K extends JobKind = JobKind> = {
+  [Kind in K]: { status: 'succeeded'; kind: Kind; result: ResultOf<Kind> };
+}[K];
 
 export type JobOutcome =
-  | {
-      status: 'succeeded';
-      result: Record<string, unknown>;
-      /** Final progress; totals equal the done counts. */
-      progress?: JobProgress;
-      /** For backups: where the snapshot is, relative to BACKUP_FOLDER. */
-      snapshot?: string;
-      filesCopied?: number;
-      bytesCopied?: number;
-    }
+  | JobSuccess
   | { status: 'failed'; error: JobError }
   | { status: 'cancelled'; error: JobError };
 
 /**
  * Ends an active job and writes its log row (`Backup`, `Verify` or `Restore`) in one
- * transaction, so a job is never ended without its row nor logged twice.
+ * transaction, so a job is never ended without its row nor logged twice. A success stores the
+ * result in the shape of its kind (fields beyond it are left out), sets the final progress to the
+ * result's totals, and for a backup the snapshot and copied figures that retention and stats read.
  *
  * @returns the ended job, or null when it had already ended (another worker or a cancel won).
  */
 export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promise<Job | null> {
+  const from = outcome.status === 'cancelled' ? ['queued'] : ACTIVE_STATUSES;
+  const result =
+    outcome.status === 'succeeded' ? JOB_RESULT_SCHEMAS[outcome.kind].parse(outcome.result) : null;
+  const backup = outcome.status === 'succeeded' && outcome.kind === 'backup' ? outcome.result : null;
+  const error = outcome.status === 'succeeded' ? null : outcome.error;
   const ended = await inTransaction(db, async (tx) => {
-    const allowed = outcome.status === 'cancelled' ? "('queued')" : "('queued', 'running')";
-    const success = outcome.status === 'succeeded' ? outcome : null;
-    const error = outcome.status === 'succeeded' ? null : outcome.error;
     const [update] = await tx.execute<ResultSetHeader>(
       `UPDATE backup_job
        SET status = ?, finished_at = UTC_TIMESTAMP(3), queued_key = NULL,
            result = ?, snapshot = ?, files_copied = ?, bytes_copied = ?, error_code = ?, error_message = ?,
            files_done = COALESCE(?, files_done), files_total = COALESCE(?, files_total),
            bytes_done = COALESCE(?, bytes_done), bytes_total = COALESCE(?, bytes_total)
-       WHERE id = ? AND status IN ${allowed}`,
+       WHERE id = ? AND status IN (${placeholders(from)})`,
       [
         outcome.status,
-        success ? JSON.stringify(success.result) : null,
-        success?.snapshot ?? null,
-        success?.filesCopied ?? null,
-        success?.bytesCopied ?? null,
+        result ? JSON.stringify(result) : null,
+        backup?.snapshot ?? null,
+        backup?.copiedFiles ?? null,
+        backup?.copiedBytes ?? null,
         error?.code ?? null,
         error ? error.message.slice(0, 2000) : null,
-        success?.progress?.filesDone ?? null,
-        success?.progress?.filesTotal ?? null,
-        success?.progress?.bytesDone ?? null,
-        success?.progress?.bytesTotal ?? null,
+        result?.files ?? null,
+        result?.files ?? null,
+        result?.bytes ?? null,
+        result?.bytes ?? null,
         id,
+        ...from,
       ],
     );
     if (update.affectedRows !== 1) return false;
@@ -57,7 +67,7 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
     ]);
     const row = rows[0] as { kind: JobKind; folder: string };
     await insertLog(tx, {
-      action: actionOf(row.kind),
+      action: ACTION_OF_KIND[row.kind],
       parameter: row.folder,
       status: outcome.status === 'succeeded' ? 'SUCCESS' : 'FAILED',
       jobId: id,

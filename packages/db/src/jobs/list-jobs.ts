@@ -1,8 +1,10 @@
+import type { Job, JobKind, JobStatus, Page } from '@strongbox/contract';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../connection.js';
-import { decodeCursor, encodeCursor, type Page } from '../cursor.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { InvalidCursorError } from '../errors.js';
 import { Where } from '../where.js';
-import { JOB_COLUMNS, type Job, type JobKind, type JobStatus, jobFromRow } from './job.js';
+import { JOB_COLUMNS, jobFromRow } from './job-row.js';
 
 export interface ListJobsQuery {
   kind?: JobKind;
@@ -10,14 +12,6 @@ export interface ListJobsQuery {
   folder?: string;
   limit: number;
   cursor?: string;
-}
-
-export class InvalidCursorError extends Error {
-  readonly code = 'INVALID_CURSOR';
-  constructor() {
-    super('The cursor is not one this server gave out: start again without it');
-    this.name = 'InvalidCursorError';
-  }
 }
 
 /** Jobs newest first, filtered, one page at a time. */

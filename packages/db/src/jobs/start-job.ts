@@ -1,7 +1,8 @@
+import { ACTIVE_STATUSES, type Job } from '@strongbox/contract';
 import type { ResultSetHeader } from 'mysql2/promise';
 import type { Db } from '../connection.js';
+import { placeholders } from '../where.js';
 import { getJob } from './get-job.js';
-import type { Job } from './job.js';
 
 /**
  * Marks a job running for one more attempt by `worker`. A job that is already running is taken
@@ -14,8 +15,8 @@ export async function startJob(db: Db, id: string, worker: string): Promise<Job 
     `UPDATE backup_job
      SET status = 'running', attempts = attempts + 1, worker = ?, queued_key = NULL,
          started_at = COALESCE(started_at, UTC_TIMESTAMP(3))
-     WHERE id = ? AND status IN ('queued', 'running')`,
-    [worker, id],
+     WHERE id = ? AND status IN (${placeholders(ACTIVE_STATUSES)})`,
+    [worker, id, ...ACTIVE_STATUSES],
   );
   return result.affectedRows === 1 ? getJob(db, id) : null;
 }

@@ -1,5 +1,5 @@
+import type { JobProgress } from '@strongbox/contract';
 import type { Db } from '../connection.js';
-import type { JobProgress } from './job.js';
 
 /** Records how far a running job has come. Ignored once the job has ended. */
 export async function updateProgress(db: Db, id: string, progress: JobProgress): Promise<void> {

@@ -1,6 +1,6 @@
+import type { LogAction, LogStatus } from '@strongbox/contract';
 import type { ResultSetHeader } from 'mysql2/promise';
 import type { Db, DbConnection } from '../connection.js';
-import type { LogAction, LogStatus } from './log.js';
 
 export interface NewLogEntry {
   action: LogAction;

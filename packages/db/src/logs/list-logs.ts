@@ -1,9 +1,9 @@
+import type { LogEntry, Page } from '@strongbox/contract';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../connection.js';
-import { decodeCursor, encodeCursor, type Page } from '../cursor.js';
-import { InvalidCursorError } from '../jobs/list-jobs.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { InvalidCursorError } from '../errors.js';
 import { Where } from '../where.js';
-import type { LogEntry } from './log.js';
 
 export interface ListLogsQuery {
   /** Inclusive lower bound. */
@@ -16,11 +16,24 @@ export interface ListLogsQuery {
   cursor?: string;
 }
 
-/** Audit rows ordered by date then id, one page at a time. */
+// `log.date` is a TIMESTAMP (the original design's column): it holds these instants and no others.
+const FIRST_TIMESTAMP = new Date('1970-01-01T00:00:01Z');
+const LAST_TIMESTAMP = new Date('2038-01-19T03:14:07Z');
+
+/**
+ * Audit rows ordered by date then id, one page at a time. A bound beyond what the date column can
+ * hold (before 1970, after January 2038) would not compare as an instant in SQL: it is dropped
+ * when every row is within it, and answers no rows when it excludes them all.
+ */
 export async function listLogs(db: Db, query: ListLogsQuery): Promise<Page<LogEntry>> {
+  const from = query.from && query.from > FIRST_TIMESTAMP ? query.from : undefined;
+  const before = query.before && query.before <= LAST_TIMESTAMP ? query.before : undefined;
+  if ((from && from > LAST_TIMESTAMP) || (before && before <= FIRST_TIMESTAMP)) {
+    return { items: [], nextCursor: null };
+  }
   const where = new Where()
-    .add('date >= ?', query.from)
-    .add('date < ?', query.before)
+    .add('date >= ?', from)
+    .add('date < ?', before)
     .add('action = ?', query.action)
     .add('status = ?', query.status);
   if (query.cursor) {

@@ -1,19 +1,6 @@
+import type { Stats } from '@strongbox/contract';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../connection.js';
-
-export interface Stats {
-  backups: {
-    total: number;
-    succeeded: number;
-    failed: number;
-    queued: number;
-    running: number;
-    cancelled: number;
-  };
-  bytesCopied: number;
-  filesCopied: number;
-  lastSuccessAt: string | null;
-}
 
 /** Totals over every backup job (verify and restore jobs are not backups). */
 export async function getStats(db: Db): Promise<Stats> {

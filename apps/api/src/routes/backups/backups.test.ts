@@ -1,5 +1,7 @@
-import { finishJob, type Job, listJobs, startJob } from '@strongbox/db';
+import type { Job } from '@strongbox/contract';
+import { finishJob, listJobs, startJob } from '@strongbox/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupResult } from '../../testing/jobs.js';
 import { ISO_DATE, startTestApp, type TestApp } from '../../testing/test-app.js';
 
 let t: TestApp;
@@ -65,12 +67,12 @@ describe('POST /backups', () => {
     expect(job.createdAt).toMatch(ISO_DATE);
   });
 
-  it('hands the job to the queue with jobId = id and data {id}', async () => {
+  it('hands the job to the queue with jobId = id, name = kind and data {id, folder}', async () => {
     const job = (await post('queue/check')).json();
     const queued = await t.queue.getJob(job.id);
     expect(queued?.id).toBe(job.id);
     expect(queued?.name).toBe('backup');
-    expect(queued?.data).toEqual({ id: job.id });
+    expect(queued?.data).toEqual({ id: job.id, folder: 'queue/check' });
   });
 
   it('answers the queued job again for a second request for the same folder', async () => {
@@ -81,13 +83,36 @@ describe('POST /backups', () => {
     expect(await count("SELECT COUNT(*) AS n FROM backup_job WHERE folder = 'same/folder'")).toBe(1);
   });
 
-  it('answers the same job for the same Idempotency-Key', async () => {
+  it('answers the same job for the same Idempotency-Key with the same request, whatever its state', async () => {
     const first = await post('idem/one', { 'idempotency-key': 'key-1' });
     const job = first.json();
     await startJob(t.db, job.id, 'test:1');
-    const again = await post('idem/two', { 'idempotency-key': 'key-1' });
+    const again = await post('idem/one', { 'idempotency-key': 'key-1' });
     expect(again.statusCode).toBe(202);
     expect(again.json()).toMatchObject({ id: job.id, folder: 'idem/one', status: 'running' });
+  });
+
+  it('refuses the same Idempotency-Key with another folder or on another route with 422, creating nothing', async () => {
+    await post('idem/bound', { 'idempotency-key': 'key-bound' });
+    const jobs = await count('SELECT COUNT(*) AS n FROM backup_job');
+    const otherFolder = await post('idem/other', { 'idempotency-key': 'key-bound' });
+    const otherRoute = await t.app.inject({
+      method: 'POST',
+      url: '/backup/idem%2Fbound',
+      headers: { 'idempotency-key': 'key-bound' },
+    });
+    for (const response of [otherFolder, otherRoute]) {
+      expect(response.statusCode).toBe(422);
+      expect(response.json()).toEqual({
+        statusCode: 422,
+        error: 'Unprocessable Entity',
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message:
+          'This Idempotency-Key was already used for a different request (another route, body or folder) ' +
+          'in the last 24 hours: send a new key with a new request',
+      });
+    }
+    expect(await count('SELECT COUNT(*) AS n FROM backup_job')).toBe(jobs);
   });
 
   it('takes the folder from the URL in POST /backup/{folder}, encoded or not', async () => {
@@ -113,6 +138,8 @@ describe('POST /backups', () => {
       ['NUL', 'a\u0000b'],
       ['control character', 'a\nb'],
       ['longer than 1000 bytes', 'é'.repeat(501)],
+      ['a name longer than 255 bytes', `ok/${'n'.repeat(256)}`],
+      ['a lone surrogate', 'bad\ud800name'],
     ];
 
     it.each(bad)('%s in the body', async (_name, folder) => {
@@ -125,18 +152,63 @@ describe('POST /backups', () => {
         error: 'Bad Request',
         code: 'INVALID_FOLDER',
       });
-      expect(response.json().message).toMatch(/folder/i);
+      expect(response.json().message).toMatch(/^The folder must .*: got "/);
       expect(await count('SELECT COUNT(*) AS n FROM backup_job')).toBe(jobs);
       expect(await count("SELECT COUNT(*) AS n FROM log WHERE action = 'Backup'")).toBe(backupRows);
     });
 
-    it.each(bad.filter(([name]) => name !== 'empty'))('%s in the URL', async (_name, folder) => {
+    // A lone surrogate cannot even be percent-encoded: the URL form of it is below.
+    const inUrl = bad.filter(([name]) => name !== 'empty' && name !== 'a lone surrogate');
+    it.each(inUrl)('%s in the URL', async (_name, folder) => {
       const jobs = await count('SELECT COUNT(*) AS n FROM backup_job');
       const response = await t.app.inject({ method: 'POST', url: `/backup/${encodeURIComponent(folder)}` });
       expect(response.statusCode).toBe(400);
       expect(response.json().code).toBe('INVALID_FOLDER');
       expect(await count('SELECT COUNT(*) AS n FROM backup_job')).toBe(jobs);
     });
+  });
+
+  it('says what is wrong with the folder in one sentence, echoing a bounded piece of it', async () => {
+    const parent = await post('../etc');
+    expect(parent.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'INVALID_FOLDER',
+      message: 'The folder must not have "." or ".." segments: got "../etc"',
+    });
+    const surrogate = await post('bad\ud800name');
+    expect(surrogate.json().message).toBe(
+      'The folder must be well-formed Unicode: it has a lone surrogate: got "bad\\ud800name"',
+    );
+    const long = await post('x'.repeat(5000));
+    expect(long.json().message).toBe(
+      `The folder must be at most 1000 bytes long: got "${'x'.repeat(100)}"… (5000 characters)`,
+    );
+  });
+
+  it('refuses a lone surrogate percent-encoded in the URL as a broken URL', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/backup/bad%ED%A0%80name' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'INVALID_URL' });
+    expect(response.json().message).not.toContain('bad');
+  });
+
+  it('refuses a body that is not UTF-8 instead of reading U+FFFD into the folder', async () => {
+    const jobs = await count('SELECT COUNT(*) AS n FROM backup_job');
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/backups',
+      headers: { 'content-type': 'application/json' },
+      payload: Buffer.concat([Buffer.from('{"folder": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]),
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'INVALID_JSON',
+      message: 'The request body is not valid UTF-8: JSON must be sent as UTF-8',
+    });
+    expect(await count('SELECT COUNT(*) AS n FROM backup_job')).toBe(jobs);
   });
 
   it('refuses wrong types, missing fields and malformed JSON with 400', async () => {
@@ -192,11 +264,15 @@ describe('POST /backups?wait=N', () => {
   it('answers 200 with the job when it succeeds while the client waits', async () => {
     const answer = post('wait/ok', {}, '?wait=60');
     await endWhenRecorded('wait/ok', (job) =>
-      finishJob(t.db, job.id, { status: 'succeeded', result: { files: 1 }, snapshot: 'wait/ok/s1' }),
+      finishJob(t.db, job.id, { status: 'succeeded', kind: 'backup', result: backupResult('wait/ok/s1') }),
     );
     const response = await answer;
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ folder: 'wait/ok', status: 'succeeded', result: { files: 1 } });
+    expect(response.json()).toMatchObject({
+      folder: 'wait/ok',
+      status: 'succeeded',
+      result: backupResult('wait/ok/s1'),
+    });
     expect(response.json().finishedAt).toMatch(ISO_DATE);
     expect(response.headers.location).toBe(`/backups/${response.json().id}`);
   });
@@ -262,7 +338,25 @@ describe('GET /backups/{id}', () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
       const response = await t.app.inject({ method: 'GET', url: `/backups/${id}` });
       expect(response.statusCode).toBe(404);
-      expect(response.json()).toMatchObject({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND' });
+      expect(response.json()).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'NOT_FOUND',
+        message: `There is no job with id "${id}"`,
+      });
+    }
+  });
+
+  it('answers 404 for an id of 9000 characters, echoing none of it', async () => {
+    for (const url of [`/backups/${'a'.repeat(9000)}`, `/backups/${'b'.repeat(9000)}/verify`]) {
+      const response = await t.app.inject({ method: url.endsWith('verify') ? 'POST' : 'GET', url });
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'NOT_FOUND',
+        message: 'There is no job with that id: job ids are UUIDs',
+      });
     }
   });
 });
@@ -288,6 +382,20 @@ describe('GET /backups', () => {
     expect(running.json()).toEqual({ items: [expect.objectContaining({ id: ids[1] })], nextCursor: null });
     const verifies = await t.app.inject({ method: 'GET', url: '/backups?kind=verify' });
     expect(verifies.json()).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('refuses a query whose percent-encoding is not UTF-8 instead of filtering on its raw text', async () => {
+    for (const query of ['folder=%ED%A0%80', 'folder=caf%E9', 'kind=backup&folder=%FF']) {
+      const response = await t.app.inject({ method: 'GET', url: `/backups?${query}` });
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json(), query).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'INVALID_URL',
+        message:
+          'The query string is not valid percent-encoded UTF-8: percent-encode each byte of the UTF-8 text',
+      });
+    }
   });
 
   it('refuses a bad limit, kind or cursor with 400', async () => {

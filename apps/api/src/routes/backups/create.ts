@@ -1,11 +1,9 @@
-import { validateFolder } from '@strongbox/engine';
+import { folderSchema } from '@strongbox/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ApiError } from '../../errors/api-error.js';
-import { jobSchema, waitQuerySchema } from '../../schemas/job.js';
+import { idempotencyHeadersSchema, startedJobResponses, waitQuerySchema } from '../../schemas/job.js';
+import { BODY_ERRORS } from '../../schemas/problem.js';
 import { submitJob } from './submit-job.js';
-
-const response = { 200: jobSchema, 202: jobSchema };
 
 /** POST /backups and the original design's POST /backup/{folder}: start a backup of a folder. */
 const createBackup: FastifyPluginAsyncZod = async (app) => {
@@ -13,15 +11,16 @@ const createBackup: FastifyPluginAsyncZod = async (app) => {
     '/backups',
     {
       schema: {
-        body: z.object({ folder: z.string().describe('relative to SOURCE_ROOT, e.g. photos/2024') }),
+        summary: 'Back up a folder',
+        tags: ['backups'],
+        headers: idempotencyHeadersSchema,
+        body: z.object({ folder: folderSchema }).meta({ examples: [{ folder: 'photos/2024' }] }),
         querystring: waitQuerySchema,
-        response,
+        response: startedJobResponses(['INVALID_FOLDER', ...BODY_ERRORS]),
       },
     },
-    async (request, reply) => {
-      const folder = checkedFolder(request.body.folder);
-      return submitJob(app, request, reply, { kind: 'backup', folder }, request.query.wait);
-    },
+    async (request, reply) =>
+      submitJob(app, request, reply, { kind: 'backup', folder: request.body.folder }, request.query.wait),
   );
 
   // A wildcard, so that both photos%2F2024 and photos/2024 name the folder photos/2024.
@@ -29,23 +28,21 @@ const createBackup: FastifyPluginAsyncZod = async (app) => {
     '/backup/*',
     {
       schema: {
-        params: z.object({ '*': z.string().describe('the folder, URL-encoded') }),
+        summary: "Back up a folder (the original design's form)",
+        tags: ['backups'],
+        headers: idempotencyHeadersSchema,
+        params: z.object({
+          '*': folderSchema
+            .describe('the folder, URL-encoded (photos%2F2024) or as a path (photos/2024)')
+            .meta({ examples: ['photos%2F2024'] }),
+        }),
         querystring: waitQuerySchema,
-        response,
+        response: startedJobResponses(['INVALID_FOLDER', 'INVALID_URL']),
       },
     },
-    async (request, reply) => {
-      const folder = checkedFolder(request.params['*']);
-      return submitJob(app, request, reply, { kind: 'backup', folder }, request.query.wait);
-    },
+    async (request, reply) =>
+      submitJob(app, request, reply, { kind: 'backup', folder: request.params['*'] }, request.query.wait),
   );
 };
-
-function checkedFolder(folder: string): string {
-  const problem = validateFolder(folder);
-  if (problem)
-    throw new ApiError('INVALID_FOLDER', `${problem}: got ${JSON.stringify(folder.slice(0, 200))}`);
-  return folder;
-}
 
 export default createBackup;

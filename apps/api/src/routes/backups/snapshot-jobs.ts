@@ -1,22 +1,36 @@
-import { lstat } from 'node:fs/promises';
-import path from 'node:path';
-import type { Job } from '@strongbox/db';
-import { validateFolder } from '@strongbox/engine';
+import { type BackupJob, pathSchema, targetSchema } from '@strongbox/contract';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../../errors/api-error.js';
-import { jobIdParamsSchema, jobSchema, waitQuerySchema } from '../../schemas/job.js';
+import {
+  idempotencyHeadersSchema,
+  jobIdParamsSchema,
+  startedJobResponses,
+  waitQuerySchema,
+} from '../../schemas/job.js';
+import { BODY_ERRORS } from '../../schemas/problem.js';
 import { findJob } from './find-job.js';
 import { submitJob } from './submit-job.js';
 
-const response = { 200: jobSchema, 202: jobSchema };
-
-/** Jobs that work on the snapshot of a finished backup: verify it, restore it. */
+/**
+ * Jobs that work on the snapshot of a finished backup: verify it, restore it. Whether a restore's
+ * target already exists is for the worker to find out when the job runs (TARGET_EXISTS): it looks
+ * without following links, and the answer may change before then anyway.
+ */
 const snapshotJobs: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/backups/:id/verify',
-    { schema: { params: jobIdParamsSchema, querystring: waitQuerySchema, response } },
+    {
+      schema: {
+        summary: 'Verify the snapshot of a backup against its manifest',
+        tags: ['backups'],
+        headers: idempotencyHeadersSchema,
+        params: jobIdParamsSchema,
+        querystring: waitQuerySchema,
+        response: startedJobResponses(['NOT_FOUND', 'SNAPSHOT_UNAVAILABLE']),
+      },
+    },
     async (request, reply) => {
       const backup = await findSnapshot(app, request.params.id);
       return submitJob(
@@ -33,30 +47,28 @@ const snapshotJobs: FastifyPluginAsyncZod = async (app) => {
     '/backups/:id/restore',
     {
       schema: {
+        summary: 'Restore the snapshot of a backup, or one path in it, into a new folder',
+        tags: ['backups'],
+        headers: idempotencyHeadersSchema,
         params: jobIdParamsSchema,
         querystring: waitQuerySchema,
-        body: z.object({
-          target: z.string().describe('where to restore, relative to SOURCE_ROOT; must not exist yet'),
-          path: z
-            .string()
-            .optional()
-            .describe('one path inside the snapshot; the whole snapshot when absent'),
-        }),
-        response,
+        body: z
+          .object({ target: targetSchema, path: pathSchema.optional() })
+          .meta({ examples: [{ target: 'restored/photos', path: 'sub/dir' }] }),
+        response: startedJobResponses([
+          'NOT_FOUND',
+          'SNAPSHOT_UNAVAILABLE',
+          'INVALID_TARGET',
+          'INVALID_PATH',
+          ...BODY_ERRORS,
+        ]),
       },
     },
     async (request, reply) => {
-      const { target, path: inside } = request.body;
-      const targetProblem = validateFolder(target);
-      if (targetProblem) throw new ApiError('INVALID_TARGET', `target: ${targetProblem}`);
-      const pathProblem = inside === undefined ? null : validateFolder(inside);
-      if (pathProblem) throw new ApiError('INVALID_PATH', `path: ${pathProblem}`);
+      const { target, path } = request.body;
       const backup = await findSnapshot(app, request.params.id);
-      await refuseExisting(app.config.sourceRoot, target);
       const params =
-        inside === undefined
-          ? { backupId: backup.id, target }
-          : { backupId: backup.id, target, path: inside };
+        path === undefined ? { backupId: backup.id, target } : { backupId: backup.id, target, path };
       return submitJob(
         app,
         request,
@@ -69,7 +81,7 @@ const snapshotJobs: FastifyPluginAsyncZod = async (app) => {
 };
 
 /** A backup whose snapshot is still there to read. */
-async function findSnapshot(app: FastifyInstance, id: string): Promise<Job> {
+async function findSnapshot(app: FastifyInstance, id: string): Promise<BackupJob> {
   const backup = await findJob(app, id);
   if (backup.kind !== 'backup') {
     throw new ApiError('NOT_FOUND', `Job ${backup.id} is a ${backup.kind} job, not a backup`);
@@ -87,25 +99,6 @@ async function findSnapshot(app: FastifyInstance, id: string): Promise<Job> {
     );
   }
   return backup;
-}
-
-// Checked here so that the client hears at once; the worker checks again, since the answer may
-// change before the job runs.
-async function refuseExisting(sourceRoot: string, target: string): Promise<void> {
-  try {
-    await lstat(path.join(sourceRoot, target));
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ENOENT') return;
-    if (code === 'ENOTDIR') {
-      throw new ApiError('TARGET_EXISTS', `target: a part of ${target} exists and is not a directory`);
-    }
-    throw error;
-  }
-  throw new ApiError(
-    'TARGET_EXISTS',
-    `target: ${target} already exists; restore never overwrites, pick a new one`,
-  );
 }
 
 export default snapshotJobs;

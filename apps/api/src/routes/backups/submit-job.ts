@@ -1,13 +1,12 @@
-import { insertJob, type Job, type NewJob } from '@strongbox/db';
+import { isTerminal, type Job, type NewJob } from '@strongbox/contract';
+import { type Idempotency, insertJob } from '@strongbox/db';
 import { enqueue } from '@strongbox/queue';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../../errors/api-error.js';
 import { statusOf } from '../../errors/status-of.js';
-import { isTerminal, waitForJob } from '../../lib/wait-for-job.js';
+import { waitForJob } from '../../lib/wait-for-job.js';
 import { withTimeout } from '../../lib/with-timeout.js';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
  * The one way every route starts a job: record it in MySQL (the truth), hand it to the queue,
@@ -17,11 +16,12 @@ export async function submitJob(
   app: FastifyInstance,
   request: FastifyRequest,
   reply: FastifyReply,
-  input: Omit<NewJob, 'idempotencyKey'>,
+  input: NewJob,
   wait: number | undefined,
 ): Promise<Job> {
-  const { job, created } = await insertJob(app.db, { ...input, idempotencyKey: idempotencyKeyOf(request) });
+  const { job, created } = await insertJob(app.db, input, idempotencyOf(request));
   if (created) {
+    request.log.info({ jobId: job.id, kind: job.kind, folder: job.folder }, 'job created');
     try {
       await withTimeout(enqueue(app.queue, job), ENQUEUE_TIMEOUT_MS, 'Redis');
     } catch (error) {
@@ -44,22 +44,20 @@ export async function submitJob(
  * it failed or was cancelled (with the job as the body), 202 while it is still going.
  */
 export function answerJob(reply: FastifyReply, job: Job): FastifyReply {
-  if (!isTerminal(job)) return reply.code(202).send(job);
+  if (!isTerminal(job.status)) return reply.code(202).send(job);
   if (job.status === 'succeeded') return reply.code(200).send(job);
   return reply.code(statusOf(job.error?.code ?? 'INTERNAL')).send(job);
 }
 
-function idempotencyKeyOf(request: FastifyRequest): string | null {
+/**
+ * The Idempotency-Key (its length checked by the route's header schema) and the route it came to (`POST /backups/:id/restore`): `insertJob` binds the
+ * key to the route and to the job asked for (folder, backup id, target, path).
+ */
+function idempotencyOf(request: FastifyRequest): Idempotency | null {
   const header = request.headers['idempotency-key'];
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined || key === '') return null;
-  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw new ApiError(
-      'VALIDATION',
-      `Idempotency-Key may be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
-    );
-  }
-  return key;
+  return { key, route: `${request.method} ${request.routeOptions.url}` };
 }
 
 // The response closes before it was sent only when the client went away.

@@ -3,13 +3,21 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { TimeoutError, withTimeout } from '../../lib/with-timeout.js';
+import { responses } from '../../schemas/problem.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-const readiness = z.object({
-  status: z.enum(['ok', 'unavailable']),
-  checks: z.object({ mysql: z.string(), redis: z.string() }),
-});
+const readiness = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    checks: z.object({ mysql: z.string(), redis: z.string() }),
+  })
+  .meta({
+    examples: [
+      { status: 'ok', checks: { mysql: 'ok', redis: 'ok' } },
+      { status: 'unavailable', checks: { mysql: 'ok', redis: 'unreachable (ECONNREFUSED)' } },
+    ],
+  });
 
 /**
  * GET /health: the process is up (no auth, no dependencies). GET /ready: MySQL and Redis both
@@ -18,11 +26,24 @@ const readiness = z.object({
 const health: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health',
-    { config: { auth: false }, schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { auth: false, rateLimit: false },
+      schema: {
+        summary: 'Whether the process runs (no token needed)',
+        tags: ['health'],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
-  app.get('/ready', { schema: { response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
+  const schema = {
+    summary: 'Whether MySQL and Redis answer',
+    tags: ['health'],
+    response: responses({ 200: readiness }, []),
+  };
+  schema.response[503] = readiness.describe('MySQL or Redis does not answer; the check says which');
+  app.get('/ready', { schema }, async (request, reply) => {
     const [mysql, redis] = await Promise.all([
       check(() => app.db.query('SELECT 1')),
       check(() => pingRedis(app.redis)),

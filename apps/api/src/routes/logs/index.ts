@@ -1,3 +1,4 @@
+import { logEntrySchema, logStatusSchema, pageSchema } from '@strongbox/contract';
 import { insertLog, listLogs } from '@strongbox/db';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -5,34 +6,26 @@ import { z } from 'zod';
 import { toProblem } from '../../errors/to-problem.js';
 import { parseDateRange } from '../../lib/date-range.js';
 import { limitSchema } from '../../schemas/job.js';
+import { QUERY_ERRORS, responses } from '../../schemas/problem.js';
 
 const bound = z.string().max(64).optional();
 
 const querystring = z.object({
-  from: bound.describe('YYYY-MM-DD (whole UTC day) or an ISO-8601 instant, inclusive'),
-  to: bound.describe('YYYY-MM-DD (whole UTC day) or an ISO-8601 instant, inclusive'),
+  from: bound
+    .describe('YYYY-MM-DD (whole UTC day) or an ISO-8601 instant, inclusive')
+    .meta({ examples: ['2026-11-22'] }),
+  to: bound
+    .describe('YYYY-MM-DD (whole UTC day) or an ISO-8601 instant, inclusive')
+    .meta({ examples: ['2026-11-22T12:00:00Z'] }),
   start: bound.describe('the original design’s name for from'),
   end: bound.describe('the original design’s name for to'),
   action: z.string().max(100).optional().describe('e.g. Backup, Get Log, Get Stats'),
-  status: z.enum(['SUCCESS', 'FAILED']).optional(),
+  status: logStatusSchema.optional(),
   limit: limitSchema,
   cursor: z.string().max(200).optional(),
 });
 
-const logPage = z.object({
-  items: z.array(
-    z.object({
-      id: z.number().int(),
-      date: z.string(),
-      action: z.string().nullable(),
-      parameter: z.string().nullable(),
-      status: z.string().nullable(),
-      jobId: z.string().nullable(),
-      message: z.string().nullable(),
-    }),
-  ),
-  nextCursor: z.string().nullable(),
-});
+const logPage = pageSchema(logEntrySchema);
 
 /**
  * GET /logs (and the original design's GET /log): the audit log, oldest first. Each call records a
@@ -44,7 +37,15 @@ const logs: FastifyPluginAsyncZod = async (app) => {
     app.get(
       url,
       {
-        schema: { querystring, response: { 200: logPage } },
+        schema: {
+          summary:
+            url === '/logs'
+              ? 'Read the audit log, oldest first'
+              : "Read the audit log (the original design's name)",
+          tags: ['logs'],
+          querystring,
+          response: responses({ 200: logPage }, ['INVALID_DATE_RANGE', 'INVALID_CURSOR', ...QUERY_ERRORS]),
+        },
         onError: async (request, _reply, error) => {
           if (toProblem(error, request.id).statusCode !== 400) return;
           await insertLog(app.db, {

@@ -110,6 +110,28 @@ describe('GET /logs', () => {
     expect(seen).toEqual(ROWS.map(([, parameter]) => parameter));
   });
 
+  it('takes a bound beyond the years the log can hold as no bound, never as an empty answer', async () => {
+    const everything = ROWS.map(([, parameter]) => parameter);
+    for (const query of [
+      '?action=Backup&to=9999-12-31',
+      '?action=Backup&end=9999-12-31T23:59:59.999Z',
+      '?action=Backup&from=0001-01-01',
+      '?action=Backup&from=1900-01-01&to=9999-12-31',
+    ]) {
+      const response = await logs(query);
+      expect(response.statusCode, query).toBe(200);
+      expect(parameters(response.json()), query).toEqual(everything);
+    }
+  });
+
+  it('answers no rows for a range wholly outside the years the log can hold', async () => {
+    for (const query of ['?from=2040-01-01', '?to=1960-12-31', '?from=9999-12-31']) {
+      const response = await logs(query);
+      expect(response.statusCode, query).toBe(200);
+      expect(response.json(), query).toEqual({ items: [], nextCursor: null });
+    }
+  });
+
   it('refuses from after to with 400 and records a FAILED Get Log row', async () => {
     const response = await logs('?from=2020-01-03&to=2020-01-01');
     expect(response.statusCode).toBe(400);
@@ -134,6 +156,17 @@ describe('GET /logs', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json().code).toBe('INVALID_DATE_RANGE');
     expect(response.json().message).toContain(named);
+  });
+
+  it('refuses a query that is not percent-encoded UTF-8 with 400 INVALID_URL, recording a FAILED row', async () => {
+    const response = await logs('?action=Get%20Log%ED%A0%80');
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe('INVALID_URL');
+    expect((await getLogRows('FAILED')).at(-1)).toEqual({
+      parameter: 'action=Get%20Log%ED%A0%80',
+      message:
+        'The query string is not valid percent-encoded UTF-8: percent-encode each byte of the UTF-8 text',
+    });
   });
 
   it('refuses a bad limit, status or cursor with 400, recording a FAILED Get Log row', async () => {

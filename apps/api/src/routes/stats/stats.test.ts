@@ -1,5 +1,6 @@
 import { finishJob, insertJob, startJob } from '@strongbox/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { succeededBackup } from '../../testing/jobs.js';
 import { ISO_DATE, startTestApp, type TestApp } from '../../testing/test-app.js';
 
 let t: TestApp;
@@ -13,6 +14,7 @@ afterAll(async () => {
 });
 
 async function job(folder: string, end?: 'succeeded' | 'failed' | 'running' | 'cancelled'): Promise<string> {
+  if (end === 'succeeded') return (await succeededBackup(t.db, folder, 3, 300)).id;
   const { job } = await insertJob(t.db, { kind: 'backup', folder });
   if (end === 'cancelled') {
     await finishJob(t.db, job.id, {
@@ -22,15 +24,6 @@ async function job(folder: string, end?: 'succeeded' | 'failed' | 'running' | 'c
     return job.id;
   }
   if (end) await startJob(t.db, job.id, 'test:1');
-  if (end === 'succeeded') {
-    await finishJob(t.db, job.id, {
-      status: 'succeeded',
-      result: {},
-      snapshot: `${folder}/s`,
-      filesCopied: 3,
-      bytesCopied: 300,
-    });
-  }
   if (end === 'failed') {
     await finishJob(t.db, job.id, { status: 'failed', error: { code: 'NO_SUCH_DIRECTORY', message: 'x' } });
   }

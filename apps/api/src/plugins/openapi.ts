@@ -1,0 +1,65 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { responses } from '../schemas/problem.js';
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas the routes validate and answer with, at
+ * /openapi.json, and Swagger UI at /docs. Registered before the routes, so that it sees them all.
+ */
+const openapi: FastifyPluginAsync = async (app) => {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Strongbox',
+        version: '1',
+        description:
+          'Backups of folders on the server: jobs recorded in MySQL, run by workers through a BullMQ queue. ' +
+          'When the server has API_TOKENS, send one as `Authorization: Bearer <token>` (or as the password of ' +
+          'HTTP Basic, with any user name). Errors have the shape `{statusCode, error, code, message}`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'a token of API_TOKENS' },
+          basic: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'any user name, a token of API_TOKENS as the password',
+          },
+        },
+      },
+      security: [{ bearer: [] }, { basic: [] }],
+      tags: [
+        { name: 'backups', description: 'jobs of every kind: backup, verify, restore' },
+        { name: 'schedules', description: 'recurring backups' },
+        { name: 'logs', description: 'the audit log' },
+        { name: 'stats', description: 'totals' },
+        { name: 'health', description: 'liveness and readiness' },
+        { name: 'operations', description: 'metrics and this document' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null },
+  });
+
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'This OpenAPI document',
+        tags: ['operations'],
+        response: responses({ 200: z.looseObject({ openapi: z.string() }).describe('OpenAPI 3.1') }, []),
+      },
+    },
+    async () => app.swagger(),
+  );
+};
+
+export default fp(openapi, { name: 'openapi' });

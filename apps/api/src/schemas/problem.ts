@@ -1,0 +1,182 @@
+import { STATUS_CODES } from 'node:http';
+import { jobSchema } from '@strongbox/contract';
+import { z } from 'zod';
+import { type ErrorCode, STATUS_BY_CODE } from '../errors/status-of.js';
+
+/** An example message for each code, for the OpenAPI document. */
+const EXAMPLES: Record<ErrorCode, string> = {
+  BAD_REQUEST: 'Body cannot be empty when content-type is set to application/json',
+  MALFORMED_REQUEST:
+    'The request is not well-formed HTTP/1.1 (a control character in a header, a bad request line…)',
+  VALIDATION: 'body.folder: Invalid input: expected string, received number',
+  INVALID_JSON: 'The request body is not valid JSON: send a JSON object such as {"folder": "photos/2024"}',
+  INVALID_URL: 'The URL is not valid: percent-encode special characters in it (e.g. "/" as %2F)',
+  INVALID_QUERY: 'querystring.limit: Too small: expected number to be >=1',
+  INVALID_FOLDER: 'The folder must not have "." or ".." segments: got "../etc"',
+  INVALID_TARGET: 'The target must be relative to the source root, not absolute: got "/etc"',
+  INVALID_PATH: 'The path must not have empty segments (leading, trailing or double "/"): got "a//b"',
+  INVALID_DATE_RANGE: 'from (2026-11-22) is after to (2026-11-21): swap them',
+  INVALID_CURSOR: 'The cursor is not one this server gave out: start again without it',
+  INVALID_SCHEDULE:
+    'The cron expression "61 * * * *" cannot run: Constraint error, got value 61 expected range 0-59',
+  UNAUTHORIZED: 'This server needs a token: send Authorization: Bearer <token>',
+  NOT_FOUND: 'There is no job with id "5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69"',
+  REQUEST_TIMEOUT: 'The request did not arrive in time: send it whole, without pausing',
+  PAYLOAD_TOO_LARGE: 'The request body is too large: it may be at most 64 KiB',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body must be JSON: send it with Content-Type: application/json',
+  IDEMPOTENCY_KEY_REUSED:
+    'This Idempotency-Key was already used for a different request (another route, body or folder) in the last 24 hours: send a new key with a new request',
+  RATE_LIMITED: 'Too many requests: at most 1000 per 60 s; try again in 12 s',
+  HEADERS_TOO_LARGE: 'The request line and headers are too large: they may be at most 16 KiB together',
+  JOB_NOT_CANCELLABLE:
+    'Job 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 is running: only a queued job can be cancelled',
+  SNAPSHOT_UNAVAILABLE:
+    'Backup 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 is failed: only a backup that succeeded has a snapshot',
+  TARGET_EXISTS: 'Target already exists: restored/photos',
+  CANCELLED: 'Cancelled at the request of a client before it started',
+  NO_SUCH_DIRECTORY: 'No such directory: photos/2024',
+  NOT_A_DIRECTORY: 'Not a directory: notes.txt',
+  ACTION_REFUSED: 'Job 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 has ended (failed): start a new one instead',
+  INTERNAL: 'The server could not complete the request; its log has the details under request id req-1f',
+  UNAVAILABLE: 'Not ready: Redis did not answer',
+};
+
+/** The codes every route may answer, whatever it does. */
+const EVERY_ROUTE: ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL'];
+/** …and those that take a body or a query string. */
+export const BODY_ERRORS: ErrorCode[] = [
+  'VALIDATION',
+  'INVALID_JSON',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+];
+export const QUERY_ERRORS: ErrorCode[] = ['INVALID_QUERY', 'INVALID_URL'];
+
+/**
+ * The error body, as every error answer has it. `code` is documented as an enum of the codes a
+ * route answers with that status, but read as any string, so that an answer never fails its own
+ * schema.
+ */
+function problemSchema(status: number, codes: ErrorCode[]) {
+  return z
+    .object({
+      statusCode: z
+        .number()
+        .int()
+        .meta({ examples: [status] }),
+      error: z.string().meta({ examples: [STATUS_CODES[status] ?? 'Error'] }),
+      code: z.string().meta({ enum: codes }),
+      message: z.string().describe('what is wrong and what to change, at most 500 characters'),
+    })
+    .meta({
+      description: `${STATUS_CODES[status]}: ${codes.join(', ')}`,
+      examples: problemExamples(status, codes),
+    });
+}
+
+function problemExamples(status: number, codes: ErrorCode[]) {
+  return codes.map((code) => ({
+    statusCode: status,
+    error: STATUS_CODES[status],
+    code,
+    message: EXAMPLES[code],
+  }));
+}
+
+// A job that ended so, answered with `?wait` under the status its error code maps to.
+function endedJob(code: string, message: string) {
+  return {
+    id: '354d99af-113a-43e3-839e-bc62ea4f1393',
+    kind: 'backup',
+    folder: 'photos/2024',
+    scheduleId: null,
+    status: code === 'CANCELLED' ? 'cancelled' : 'failed',
+    attempts: code === 'CANCELLED' ? 0 : 1,
+    worker: code === 'CANCELLED' ? null : 'backup-1:4242',
+    createdAt: '2026-11-22T02:00:33.720Z',
+    startedAt: code === 'CANCELLED' ? null : '2026-11-22T02:00:33.745Z',
+    finishedAt: '2026-11-22T02:00:33.754Z',
+    progress: { filesDone: 0, filesTotal: null, bytesDone: 0, bytesTotal: null },
+    result: null,
+    error: { code, message },
+    params: null,
+    prunedAt: null,
+  };
+}
+
+/** An answer that is not JSON (`/metrics`), by content type. */
+interface ContentResponse {
+  description: string;
+  content: Record<string, { schema: z.ZodType }>;
+}
+
+/** Options for {@link responses}. */
+export interface ResponsesOptions {
+  /**
+   * With `?wait`, a job that failed is answered with the status its error code maps to and the
+   * job as the body: those statuses may carry a job or an error.
+   */
+  jobOutcomes?: boolean;
+}
+
+// How a job may end when a client waits for it, by the status it is answered with, and an example.
+const JOB_OUTCOMES: Record<number, { when: string; code: string; message: string }> = {
+  404: {
+    when: 'the job failed with NO_SUCH_DIRECTORY',
+    code: 'NO_SUCH_DIRECTORY',
+    message: EXAMPLES.NO_SUCH_DIRECTORY,
+  },
+  409: {
+    when: 'the job was cancelled, or a restore found its target (TARGET_EXISTS)',
+    code: 'CANCELLED',
+    message: EXAMPLES.CANCELLED,
+  },
+  422: {
+    when: 'the job failed with NOT_A_DIRECTORY',
+    code: 'NOT_A_DIRECTORY',
+    message: EXAMPLES.NOT_A_DIRECTORY,
+  },
+  500: {
+    when: 'the job failed with another code (OUTSIDE_SOURCE_ROOT, NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, …)',
+    code: 'IO_ERROR',
+    message: 'I/O error while reading photos/2024/a.jpg: input/output error (EIO)',
+  },
+};
+
+/**
+ * A route's answers for the OpenAPI document and the serializer: its successes, and an error body
+ * for each status its codes map to (plus those every route may answer).
+ */
+export function responses<S extends Record<number, z.ZodType | ContentResponse>>(
+  success: S,
+  codes: ErrorCode[],
+  options: ResponsesOptions = {},
+): S & Record<number, z.ZodType> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of [...new Set([...codes, ...EVERY_ROUTE])]) {
+    const status = STATUS_BY_CODE[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const answers: Record<number, z.ZodType | ContentResponse> = { ...success };
+  const statuses = new Set([
+    ...byStatus.keys(),
+    ...(options.jobOutcomes ? Object.keys(JOB_OUTCOMES).map(Number) : []),
+  ]);
+  for (const status of [...statuses].sort()) {
+    const statusCodes = byStatus.get(status) ?? [];
+    const outcome = options.jobOutcomes ? JOB_OUTCOMES[status] : undefined;
+    if (outcome) {
+      const job = endedJob(outcome.code, outcome.message);
+      answers[status] =
+        statusCodes.length === 0
+          ? jobSchema.meta({ description: `the job, when ${outcome.when}`, examples: [job] })
+          : z.union([jobSchema, problemSchema(status, statusCodes)]).meta({
+              description: `the job, when ${outcome.when}; otherwise an error`,
+              examples: [job, ...problemExamples(status, statusCodes)],
+            });
+    } else {
+      answers[status] = problemSchema(status, statusCodes);
+    }
+  }
+  return answers as S & Record<number, z.ZodType>;
+}

@@ -1,0 +1,23 @@
+/** A cursor this server did not hand out; the API answers it with 400. */
+export class InvalidCursorError extends Error {
+  readonly code = 'INVALID_CURSOR';
+  constructor() {
+    super('The cursor is not one this server gave out: start again without it');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/**
+ * An Idempotency-Key already used, within its window, for a different request (another route,
+ * body or folder); the API answers it with 422.
+ */
+export class IdempotencyKeyReusedError extends Error {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor() {
+    super(
+      'This Idempotency-Key was already used for a different request (another route, body or folder) ' +
+        'in the last 24 hours: send a new key with a new request',
+    );
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}

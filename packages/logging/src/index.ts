@@ -1,0 +1,1 @@
+export { type LoggingSettings, loggerOptions, PRETTY_MISSING } from './logger-options.js';

@@ -1,0 +1,4 @@
+export { type AttemptOutcome, createJobMetrics, type JobMetrics } from './job-metrics.js';
+export { type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
+export { type EndedAttempt, recordAttempt } from './record-attempt.js';
+export { createRegistry, lastSuccessGauge } from './registry.js';
