@@ -1,3 +1,3 @@
 export { type FolderLock, tryLockFolder } from './folder-lock.js';
 export { type ReconcileOptions, type ReconcileReport, reconcile } from './reconciler.js';
-export { type RunningWorker, startWorker, type WorkerDeps } from './worker.js';
+export { type RunningWorker, type StallSettings, startWorker, type WorkerDeps } from './worker.js';

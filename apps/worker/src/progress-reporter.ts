@@ -1,4 +1,4 @@
-import type { JobProgress } from '@strongbox/db';
+import type { JobProgress } from '@strongbox/contract';
 
 /** Options for {@link createProgressReporter}. */
 export interface ProgressReporterOptions {

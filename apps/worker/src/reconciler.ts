@@ -1,6 +1,10 @@
-import { type Db, finishJob, listActiveJobs } from '@strongbox/db';
-import { enqueue, type StrongboxQueue } from '@strongbox/queue';
+import { type Db, listActiveJobs } from '@strongbox/db';
+import { enqueue, type StrongboxQueue, type TickQueue } from '@strongbox/queue';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { recordLostJob } from './lost-job.js';
+import { every } from './periodic.js';
+import { type ScheduleSyncReport, syncSchedules } from './schedules/sync-schedules.js';
 
 /** Options for {@link reconcile}. */
 export interface ReconcileOptions {
@@ -8,15 +12,22 @@ export interface ReconcileOptions {
   queue: StrongboxQueue;
   logger: Logger;
   /**
-   * Jobs younger than this many seconds are left alone: the API may not have enqueued them yet.
-   * @defaultValue 5
+   * Jobs younger than this many seconds are left alone.
+   * @defaultValue 0: none needs to be. A job the API has recorded but not yet enqueued may be added
+   * here first; the API's own add is then a no-op (the job id is the queue's job id), and a job
+   * added twice runs once, since the worker asks MySQL first. A job the queue has finished or failed
+   * was recorded in MySQL before that (an end is recorded before BullMQ hears of it), so finding it
+   * still active there means it is lost, whatever its age.
    */
   graceSeconds?: number;
+  /** The queue of schedule ticks: when given, its job schedulers are made to agree with MySQL too. */
+  ticks?: TickQueue;
 }
 
 export interface ReconcileReport {
   requeued: string[];
   lost: string[];
+  schedules?: ScheduleSyncReport;
 }
 
 /**
@@ -27,7 +38,7 @@ export interface ReconcileReport {
  */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const report: ReconcileReport = { requeued: [], lost: [] };
-  for (const active of await listActiveJobs(options.db, options.graceSeconds ?? 5)) {
+  for (const active of await listActiveJobs(options.db, options.graceSeconds ?? 0)) {
     const queued = await options.queue.getJob(active.id);
     if (!queued) {
       await enqueue(options.queue, active);
@@ -36,36 +47,43 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     }
     const state = await queued.getState();
     if (state === 'failed' || state === 'completed') {
-      const ended = await finishJob(options.db, active.id, {
-        status: 'failed',
-        error: { code: 'WORKER_LOST', message: 'The workers running this job stopped before it ended' },
-      });
-      if (ended) report.lost.push(active.id);
+      if (await recordLostJob(options.db, active.id)) report.lost.push(active.id);
     }
   }
   if (report.requeued.length || report.lost.length)
     options.logger.warn(report, 'reconciled jobs with the queue');
+  if (options.ticks) report.schedules = await syncSchedules(options.db, options.ticks, options.logger);
   return report;
 }
 
-/** Runs {@link reconcile} now and then every `intervalMs`, until the returned stop is called. */
-export function startReconciler(options: ReconcileOptions & { intervalMs: number }): () => Promise<void> {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    running = reconcile(options)
-      .catch((error) =>
-        options.logger.warn({ err: error }, 'reconciling with the queue failed; trying again later'),
-      )
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, options.intervalMs);
-      });
+/**
+ * Runs {@link reconcile} now, then every `intervalMs` (the safety net), and at once whenever the
+ * queue's Redis connection is ready again after it was lost: jobs accepted while Redis was down, or
+ * lost with its data, are back in the queue moments after Redis is.
+ */
+export function startReconciler(
+  options: ReconcileOptions & { intervalMs: number; connection: Redis },
+): () => Promise<void> {
+  const periodic = every(options.intervalMs, () =>
+    reconcile(options).catch((error: unknown) =>
+      options.logger.warn({ err: error }, 'reconciling with the queue failed; trying again later'),
+    ),
+  );
+  let lost = false;
+  const onClose = () => {
+    lost = true;
   };
-  tick();
+  const onReady = () => {
+    if (!lost) return;
+    lost = false;
+    options.logger.info('Redis is back; reconciling with the queue now');
+    periodic.now();
+  };
+  options.connection.on('close', onClose);
+  options.connection.on('ready', onReady);
   return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
+    options.connection.off('close', onClose);
+    options.connection.off('ready', onReady);
+    await periodic();
   };
 }

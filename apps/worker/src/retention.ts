@@ -1,13 +1,19 @@
-import { markPruned } from '@strongbox/db';
+import type { Config } from '@strongbox/config';
+import { type Db, markPruned } from '@strongbox/db';
 import { applyRetention } from '@strongbox/engine';
 import type { Logger } from 'pino';
-import type { ProcessorDeps } from './process-job.js';
+
+/** What retention needs of the worker's settings. */
+export interface RetentionDeps {
+  config: Pick<Config, 'backupFolder' | 'retention'>;
+  db: Db;
+}
 
 /**
  * Deletes the folder's snapshots that the retention policy no longer keeps and marks their jobs
  * pruned. Runs under the folder's lock; a failure here is logged and never fails the backup.
  */
-export async function applyRetentionAfter(deps: ProcessorDeps, folder: string, log: Logger): Promise<void> {
+export async function applyRetentionAfter(deps: RetentionDeps, folder: string, log: Logger): Promise<void> {
   const { keepLast, keepDaily } = deps.config.retention;
   if (keepLast === 0 && keepDaily === 0) return;
   try {

@@ -1,14 +1,20 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Config } from '@strongbox/config';
-import { type Db, finishJob, parseDatabaseUrl } from '@strongbox/db';
-import { connectRedis, createQueue, type JobData, QUEUE_NAME } from '@strongbox/queue';
+import { type Db, parseDatabaseUrl } from '@strongbox/db';
+import { prepareBackupFolder } from '@strongbox/engine';
+import type { JobMetrics } from '@strongbox/metrics';
+import { connectRedis, createQueue, createTickQueue, type JobData, QUEUE_NAME } from '@strongbox/queue';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { createProcessor } from './process-job.js';
+import { isStalledTooOften, recordLostJob } from './lost-job.js';
+import { observeJobs } from './metrics/observe-jobs.js';
+import { createProcessor, type ProcessorDeps } from './process-job.js';
 import { startReconciler } from './reconciler.js';
+import { startTickWorker } from './schedules/tick-worker.js';
+import { startSweeper } from './sweeper.js';
 
-export interface WorkerDeps {
+export interface WorkerDeps extends Pick<ProcessorDeps, 'folderBusyDelayMs' | 'folderLock' | 'runners'> {
   config: Config;
   db: Db;
   logger: Logger;
@@ -17,6 +23,26 @@ export interface WorkerDeps {
    * @defaultValue 30000
    */
   reconcileIntervalMs?: number;
+  /**
+   * Milliseconds between two sweeps of the backup folder (sweeper.ts); the first runs at start.
+   * @defaultValue 300000
+   */
+  sweepIntervalMs?: number;
+  /**
+   * How the queue notices a dead worker: a job's lock lasts `lockDurationMs` unless its worker
+   * renews it, stalled jobs are looked for every `stalledIntervalMs`, and a job that stalled more
+   * than `maxStalledCount` times is failed (WORKER_LOST).
+   * @defaultValue `{ lockDurationMs: 15000, stalledIntervalMs: 15000, maxStalledCount: 2 }`
+   */
+  stalls?: StallSettings;
+  /** Fed from the worker's job events when given (METRICS_PORT). */
+  metrics?: JobMetrics;
+}
+
+export interface StallSettings {
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
 }
 
 export interface RunningWorker {
@@ -33,15 +59,19 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const workerConnection = connectRedis(config.redisUrl, 'worker');
   const queueConnection = connectRedis(config.redisUrl, 'worker');
   const queue = createQueue({ connection: queueConnection, prefix: config.queuePrefix });
+  const database = parseDatabaseUrl(config.databaseUrl).database;
 
   const worker = new Worker<JobData>(
     QUEUE_NAME,
     createProcessor({
       config,
       db,
-      database: parseDatabaseUrl(config.databaseUrl).database,
+      database,
       logger,
       workerName: name,
+      folderBusyDelayMs: deps.folderBusyDelayMs,
+      folderLock: deps.folderLock,
+      runners: deps.runners,
     }),
     {
       connection: workerConnection,
@@ -50,29 +80,44 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       // A worker that dies mid-job stops renewing its lock; within about 15 to 30 s another worker
       // takes the job over. After three such deaths the job is failed (WORKER_LOST). The engine
       // copies in threads, so the event loop renews locks on time even during large copies.
-      lockDuration: 15_000,
-      stalledInterval: 15_000,
-      maxStalledCount: 2,
+      lockDuration: deps.stalls?.lockDurationMs ?? 15_000,
+      stalledInterval: deps.stalls?.stalledIntervalMs ?? 15_000,
+      maxStalledCount: deps.stalls?.maxStalledCount ?? 2,
+      // After a lost connection, ask Redis for jobs again within a second, not BullMQ's 15 s.
+      runRetryDelay: 1_000,
       name,
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   worker.on('failed', (job, error) => {
     // The queue gives up on a job on its own when it stalled too often: record that end too.
-    if (job && error.message.includes('stalled')) {
-      finishJob(db, job.data.id, {
-        status: 'failed',
-        error: { code: 'WORKER_LOST', message: error.message },
-      }).catch((cause) => logger.error({ err: cause, jobId: job.data.id }, 'could not record a lost job'));
+    if (job && isStalledTooOften(error)) {
+      recordLostJob(db, job.data.id).catch((cause) =>
+        logger.error({ err: cause, jobId: job.data.id }, 'could not record a lost job'),
+      );
     }
   });
+  if (deps.metrics) observeJobs(worker, deps.metrics);
   await worker.waitUntilReady();
+
+  // Schedules: ticks become backup jobs here; the reconciler keeps the schedulers in line with MySQL.
+  const ticks = createTickQueue({ connection: queueConnection, prefix: config.queuePrefix });
+  const tickWorker = await startTickWorker(config, { db, queue, ticks, logger });
 
   const stopReconciler = startReconciler({
     db,
     queue,
+    ticks,
     logger,
     intervalMs: deps.reconcileIntervalMs ?? 30_000,
+    connection: queueConnection,
+  });
+  const stopSweeper = startSweeper({
+    config,
+    db,
+    database,
+    logger,
+    intervalMs: deps.sweepIntervalMs ?? 300_000,
   });
   logger.info(
     { worker: name, concurrency: config.workerConcurrency, prefix: config.queuePrefix },
@@ -83,7 +128,10 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     name,
     async close() {
       await stopReconciler();
+      await stopSweeper();
+      await tickWorker.close();
       await worker.close();
+      await ticks.close();
       await queue.close();
       workerConnection.disconnect();
       queueConnection.disconnect();
@@ -92,11 +140,22 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
 }
 
 /**
- * Creates BACKUP_FOLDER when it does not exist yet (it is this process's to write), and warns when
- * SOURCE_ROOT is missing: every backup would then fail with NO_SUCH_DIRECTORY.
+ * Creates BACKUP_FOLDER when it does not exist yet (it is this process's to write) and checks its
+ * layout: a worker refuses to start on a backup folder it would not read right (an older layout,
+ * or files that are not a Strongbox's), and logs why. Warns when SOURCE_ROOT is missing: every
+ * backup would then fail with NO_SUCH_DIRECTORY.
  */
-async function prepareFolders(config: Config, logger: Logger): Promise<void> {
+export async function prepareFolders(config: Config, logger: Logger): Promise<void> {
   await mkdir(config.backupFolder, { recursive: true, mode: 0o700 });
+  try {
+    await prepareBackupFolder(config.backupFolder);
+  } catch (error) {
+    logger.fatal(
+      { err: error, backupFolder: config.backupFolder },
+      `BACKUP_FOLDER cannot be used, the worker does not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    throw error;
+  }
   const source = await stat(config.sourceRoot).catch(() => null);
   if (!source?.isDirectory()) {
     logger.warn(

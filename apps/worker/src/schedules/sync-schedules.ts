@@ -1,0 +1,44 @@
+import { type Db, listSchedules } from '@strongbox/db';
+import { type ScheduleTiming, schedulerMatches, type TickQueue, upsertScheduler } from '@strongbox/queue';
+import type { Logger } from 'pino';
+
+export interface ScheduleSyncReport {
+  /** Schedules whose scheduler was missing from Redis, or fired otherwise, and was (re)made. */
+  restored: string[];
+  /** Schedulers Redis had for schedules that MySQL has paused or deleted. */
+  removed: string[];
+}
+
+/**
+ * Makes the job schedulers in Redis agree with the schedules in MySQL, the truth: every active
+ * schedule has its scheduler, firing as it says, and nothing else has one. Run at start and by
+ * the reconciler, so that schedules come back after Redis lost its data.
+ */
+export async function syncSchedules(db: Db, ticks: TickQueue, logger: Logger): Promise<ScheduleSyncReport> {
+  const active = new Map<string, ScheduleTiming>();
+  let cursor: string | undefined;
+  do {
+    const page = await listSchedules(db, { limit: 1000, cursor });
+    for (const schedule of page.items) if (!schedule.paused) active.set(schedule.id, schedule);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+
+  const report: ScheduleSyncReport = { restored: [], removed: [] };
+  const inRedis = new Map(
+    (await ticks.getJobSchedulers(0, -1)).map((scheduler) => [scheduler.key, scheduler]),
+  );
+  for (const schedule of active.values()) {
+    const scheduler = inRedis.get(schedule.id);
+    if (scheduler && schedulerMatches(scheduler, schedule)) continue;
+    await upsertScheduler(ticks, schedule);
+    report.restored.push(schedule.id);
+  }
+  for (const id of inRedis.keys()) {
+    if (active.has(id)) continue;
+    await ticks.removeJobScheduler(id);
+    report.removed.push(id);
+  }
+  if (report.restored.length || report.removed.length)
+    logger.warn(report, 'brought the schedulers in line with MySQL');
+  return report;
+}

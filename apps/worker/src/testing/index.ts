@@ -1,0 +1,2 @@
+export { capturingLogger } from './capturing-logger.js';
+export { folderLockHolds, folderOverlaps, type LockHold, overlappingHolds } from './lock-holds.js';
