@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import type { Io } from '../output/io.js';
+import { registerBackup } from './backup.js';
+import { registerCancel } from './cancel.js';
+import { registerList } from './list.js';
+import { registerLogs } from './logs.js';
+import { registerRestore } from './restore.js';
+import { registerSchedules } from './schedules/index.js';
+import { registerStats } from './stats.js';
+import { registerStatus } from './status.js';
+import { registerVerify } from './verify.js';
+
+/**
+ * Every command, in the order `--help` lists them. A command group (one name, subcommands of
+ * its own) registers the same way: `program.command('name')` and its subcommands on that.
+ */
+export const COMMANDS: ((program: Command, io: Io) => void)[] = [
+  registerBackup,
+  registerStatus,
+  registerList,
+  registerCancel,
+  registerVerify,
+  registerRestore,
+  registerLogs,
+  registerStats,
+  registerSchedules,
+];

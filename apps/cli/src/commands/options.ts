@@ -1,0 +1,50 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../errors/usage-error.js';
+import type { WaitOptions } from '../wait/wait-for-end.js';
+
+/** The flags of every command that can wait on its job. */
+export interface WaitFlags {
+  wait?: boolean;
+  timeout?: number;
+}
+
+/** Adds `--wait` and `--timeout SECONDS` to a command that answers a job. */
+export function addWaitOptions(command: Command, what: string): Command {
+  return command
+    .option('--wait', `wait until the ${what} ends, with a live progress bar on a terminal`)
+    .addOption(
+      new Option('--timeout <seconds>', 'with --wait: give up after this many seconds (exit 5)').argParser(
+        positiveNumber,
+      ),
+    );
+}
+
+/** `null` without --wait; --timeout without --wait is a usage error rather than silently ignored. */
+export function waitOf(flags: WaitFlags): WaitOptions | null {
+  if (!flags.wait) {
+    if (flags.timeout !== undefined) throw new UsageError('--timeout goes with --wait');
+    return null;
+  }
+  return { timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000 };
+}
+
+export function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError('must be a number of seconds above 0, such as 30 or 2.5');
+  }
+  return value;
+}
+
+export function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError('must be a whole number above 0');
+  }
+  return value;
+}
+
+/** The "Examples:" block at the end of a command's --help. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}

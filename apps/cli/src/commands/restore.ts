@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { Job } from '../api/types.js';
+import type { Io } from '../output/io.js';
+import { registerJobCommand } from './job-command.js';
+import type { WaitFlags } from './options.js';
+
+interface RestoreFlags extends WaitFlags {
+  target: string;
+  path?: string;
+}
+
+export function registerRestore(program: Command, io: Io): void {
+  registerJobCommand<RestoreFlags>(program, io, {
+    name: 'restore',
+    description: "restore a backup's snapshot, or one path in it, into a new folder under SOURCE_ROOT",
+    argument: { name: 'id', description: 'the id of a backup that succeeded' },
+    waitsOn: 'restore job',
+    options: (command) =>
+      command
+        .requiredOption(
+          '--target <folder>',
+          'where to restore: a folder under SOURCE_ROOT that does not exist yet',
+        )
+        .option('--path <path>', 'restore only this file or folder of the snapshot'),
+    examples: [
+      'strongbox restore 5c1e6f0a-2b7d-4c11-9f3e-8d2a7b6c1e90 --target restored/photos --wait',
+      'strongbox restore 5c1e6f0a-2b7d-4c11-9f3e-8d2a7b6c1e90 --target restored/march --path 03',
+    ],
+    send: (ctx, id, flags) =>
+      ctx.client.request<Job>('POST', `/backups/${encodeURIComponent(id)}/restore`, {
+        body:
+          flags.path === undefined ? { target: flags.target } : { target: flags.target, path: flags.path },
+      }),
+  });
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { jobOf } from '../testing/jobs.js';
+import { describeJob } from './describe-job.js';
+
+const ID = '5c1e6f0a-2b7d-4c11-9f3e-8d2a7b6c1e90';
+
+describe('describeJob', () => {
+  it('names a queued job by kind, id and folder', () => {
+    expect(describeJob(jobOf())).toBe(`backup ${ID} photos/2024: queued`);
+  });
+
+  it('gives a running job its worker and progress, with ? for totals not counted yet', () => {
+    const job = jobOf({
+      status: 'running',
+      worker: 'vm:42',
+      progress: { filesDone: 3, filesTotal: null, bytesDone: 2048, bytesTotal: null },
+    });
+    expect(describeJob(job)).toBe(`backup ${ID} photos/2024: running on vm:42, 3 of ? files, 2.0 KiB of ?`);
+  });
+
+  it('sums up a backup that succeeded: snapshot, files, bytes, linked, duration', () => {
+    const job = jobOf({
+      status: 'succeeded',
+      result: {
+        snapshot: 'photos/2024/20261122T010203Z-1a2b3c',
+        files: 120,
+        bytes: 123_456,
+        linkedFiles: 100,
+        durationMs: 812,
+      },
+    });
+    expect(describeJob(job)).toBe(
+      `backup ${ID} photos/2024: succeeded, snapshot photos/2024/20261122T010203Z-1a2b3c, 120 files, 121 KiB, 100 linked, 812 ms`,
+    );
+  });
+
+  it('sums up a restore with its path and target', () => {
+    const job = jobOf({
+      kind: 'restore',
+      status: 'succeeded',
+      result: { snapshot: 's/1', path: 'sub', target: 'restored/x', files: 1, bytes: 5, durationMs: 1500 },
+    });
+    expect(describeJob(job)).toBe(
+      `restore ${ID} photos/2024: succeeded, path sub of snapshot s/1 into restored/x, 1 file, 5 B, 1.5 s`,
+    );
+  });
+
+  it('sums up a verify without linked files', () => {
+    const job = jobOf({
+      kind: 'verify',
+      status: 'succeeded',
+      result: { snapshot: 's/1', files: 2, bytes: 63, durationMs: 45 },
+    });
+    expect(describeJob(job)).toBe(`verify ${ID} photos/2024: succeeded, snapshot s/1, 2 files, 63 B, 45 ms`);
+  });
+
+  it("gives a failed or cancelled job its error's code and message", () => {
+    const failed = jobOf({
+      status: 'failed',
+      error: { code: 'NO_SUCH_DIRECTORY', message: 'No such directory: x' },
+    });
+    expect(describeJob(failed)).toBe(
+      `backup ${ID} photos/2024: failed, NO_SUCH_DIRECTORY: No such directory: x`,
+    );
+    const cancelled = jobOf({
+      status: 'cancelled',
+      error: { code: 'CANCELLED', message: 'Cancelled by a client' },
+    });
+    expect(describeJob(cancelled)).toBe(
+      `backup ${ID} photos/2024: cancelled, CANCELLED: Cancelled by a client`,
+    );
+  });
+});

@@ -1,0 +1,45 @@
+import type { Job } from '../api/types.js';
+import { formatBytes, formatDuration, plural } from './units.js';
+
+/**
+ * A job in one line: `backup <id> photos/2024: succeeded, snapshot photos/2024/…, 120 files,
+ * 1.2 MiB, 100 linked, 812 ms`. The plain output prints one such line per state change, the
+ * terminal one as its summary, and a failed job's line goes to stderr.
+ */
+export function describeJob(job: Job): string {
+  return `${job.kind} ${job.id} ${job.folder}: ${job.status}${detailOf(job)}`;
+}
+
+function detailOf(job: Job): string {
+  switch (job.status) {
+    case 'queued':
+      return '';
+    case 'running':
+      return `${job.worker ? ` on ${job.worker}` : ''}, ${progressOf(job)}`;
+    case 'succeeded':
+      return job.result ? `, ${resultOf(job)}` : '';
+    case 'failed':
+    case 'cancelled':
+      return job.error ? `, ${job.error.code}: ${job.error.message}` : '';
+  }
+}
+
+/** `3 of 10 files, 1.0 MiB of 4.0 MiB` (`?` for a total not counted yet). */
+export function progressOf(job: Job): string {
+  const { filesDone, filesTotal, bytesDone, bytesTotal } = job.progress;
+  const files = `${filesDone} of ${filesTotal ?? '?'} files`;
+  const bytes = `${formatBytes(bytesDone)} of ${bytesTotal === null ? '?' : formatBytes(bytesTotal)}`;
+  return `${files}, ${bytes}`;
+}
+
+function resultOf(job: Job): string {
+  const result = job.result!;
+  const parts =
+    job.kind === 'restore'
+      ? [`${result.path ? `path ${result.path} of ` : ''}snapshot ${result.snapshot} into ${result.target}`]
+      : [`snapshot ${result.snapshot}`];
+  parts.push(plural(result.files, 'file'), formatBytes(result.bytes));
+  if (job.kind === 'backup') parts.push(`${result.linkedFiles ?? 0} linked`);
+  parts.push(formatDuration(result.durationMs));
+  return parts.join(', ');
+}

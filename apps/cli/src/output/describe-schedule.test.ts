@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { Schedule } from '../api/types.js';
+import { describeSchedule } from './describe-schedule.js';
+
+const ID = '0b7f3c1e-5d2a-4f8e-9c61-3a4b5c6d7e8f';
+
+function scheduleOf(fields: Partial<Schedule> = {}): Schedule {
+  return {
+    id: ID,
+    folder: 'photos/2024',
+    cron: '0 3 * * *',
+    tz: 'Europe/Paris',
+    paused: false,
+    createdAt: '2026-11-22T01:02:03.456Z',
+    updatedAt: '2026-11-22T01:02:03.456Z',
+    nextRunAt: '2026-11-23T02:00:00.000Z',
+    ...fields,
+  };
+}
+
+describe('describeSchedule', () => {
+  it('names an active schedule by id and folder, with its cron, zone and next run', () => {
+    expect(describeSchedule(scheduleOf())).toBe(
+      `schedule ${ID} photos/2024: active, "0 3 * * *" in Europe/Paris, next run 2026-11-23T02:00:00.000Z`,
+    );
+  });
+
+  it('says a paused schedule is paused, with no next run', () => {
+    expect(describeSchedule(scheduleOf({ paused: true, nextRunAt: null, tz: 'UTC' }))).toBe(
+      `schedule ${ID} photos/2024: paused, "0 3 * * *" in UTC`,
+    );
+  });
+});

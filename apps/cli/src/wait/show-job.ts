@@ -1,0 +1,28 @@
+import type { Job } from '../api/types.js';
+import type { Context } from '../context.js';
+import { JobFailedError } from '../errors/job-failed-error.js';
+import { describeJob } from '../output/describe-job.js';
+import { writeJson } from '../output/write-json.js';
+import { barReporter } from './bar-reporter.js';
+import { jsonReporter } from './json-reporter.js';
+import { plainReporter } from './plain-reporter.js';
+import type { Reporter } from './reporter.js';
+import { type WaitOptions, waitForEnd } from './wait-for-end.js';
+
+/**
+ * How every command that answers a job ends: with `wait`, follow it to its end first; then print
+ * it (its line, or the answer with --json). A job that failed or was cancelled exits 1 with its
+ * line on stderr.
+ */
+export async function showJob(ctx: Context, answer: Job, wait: WaitOptions | null): Promise<void> {
+  let job = answer;
+  if (wait) job = await waitForEnd(ctx.client, answer, reporterOf(ctx), wait);
+  else if (ctx.json) writeJson(ctx, job);
+  if (job.status === 'failed' || job.status === 'cancelled') throw new JobFailedError(job);
+  if (!ctx.json) ctx.stdout.write(`${describeJob(job)}\n`);
+}
+
+function reporterOf(ctx: Context): Reporter {
+  if (ctx.json) return jsonReporter(ctx);
+  return ctx.isTTY ? barReporter(ctx) : plainReporter(ctx);
+}
