@@ -8,7 +8,7 @@ import { findBinary } from './find-binary.js';
 import { freePort } from './free-port.js';
 import { mysqlSendsGreeting } from './probes.js';
 import type { LocalServer } from './redis.js';
-import { logTail, spawnServer, waitUntilReady } from './server-process.js';
+import { logTail, spawnProcess, waitUntilReady } from './supervised-process.js';
 
 export interface StartMariadbOptions {
   /**
@@ -51,7 +51,7 @@ export async function startMariadb(options: StartMariadbOptions): Promise<LocalS
     socketInDataDir.length <= MAX_SOCKET_PATH
       ? socketInDataDir
       : join(tmpdir(), `strongbox-mysqld-${port}.sock`);
-  const server = spawnServer({
+  const server = spawnProcess({
     name: 'mariadbd',
     command: binary,
     args: [
@@ -69,13 +69,15 @@ export async function startMariadb(options: StartMariadbOptions): Promise<LocalS
       '--max-connections=500',
       ...(isMariadb ? [] : ['--mysqlx=OFF']),
     ],
-    logFile,
+    output: { file: logFile },
+    // InnoDB flushes its buffers on SIGTERM; give it time before SIGKILL.
+    stopTimeoutMs: 30_000,
   });
   await waitUntilReady(server, {
     probe: () => mysqlSendsGreeting(port),
     timeoutMs: options.startTimeoutMs ?? 60_000,
   });
-  return { url: `mysql://root@127.0.0.1:${port}`, port, stop: () => server.stop(30_000) };
+  return { url: `mysql://root@127.0.0.1:${port}`, port, stop: () => server.stop() };
 }
 
 interface InitialiseOptions {

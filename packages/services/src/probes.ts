@@ -36,3 +36,10 @@ function exchange(port: number, request: string | undefined, complete: (data: Bu
     if (request !== undefined) socket.once('connect', () => socket.write(request));
   });
 }
+
+/** True when `GET url` answers 200 within a second. */
+export async function httpAnswers(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  await response.body?.cancel();
+  return response.status === 200;
+}

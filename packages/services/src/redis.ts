@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { findBinary } from './find-binary.js';
 import { freePort } from './free-port.js';
 import { redisAnswersPing } from './probes.js';
-import { spawnServer, waitUntilReady } from './server-process.js';
+import { spawnProcess, waitUntilReady } from './supervised-process.js';
 
 export interface StartRedisOptions {
   /** Where Redis keeps its files (created if missing) and its log, `redis.log`. */
@@ -41,7 +41,7 @@ export async function startRedis(options: StartRedisOptions): Promise<LocalServe
   const persistence = options.persistent
     ? ['--appendonly', 'yes', '--appendfsync', 'everysec']
     : ['--appendonly', 'no'];
-  const server = spawnServer({
+  const server = spawnProcess({
     name: 'redis-server',
     command: binary,
     args: [
@@ -61,7 +61,7 @@ export async function startRedis(options: StartRedisOptions): Promise<LocalServe
       '',
       ...persistence,
     ],
-    logFile: join(dataDir, 'redis.log'),
+    output: { file: join(dataDir, 'redis.log') },
   });
   await waitUntilReady(server, {
     probe: () => redisAnswersPing(port),

@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { findBinary } from '../find-binary.js';
 import { startMariadb } from '../mariadb.js';
 import { type LocalServer, startRedis } from '../redis.js';
-import { signalAllServers } from '../server-process.js';
+import { signalAllProcesses } from '../supervised-process.js';
 import './provided-context.js';
 
 /**
@@ -31,7 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The servers run in their own process group, so a Ctrl-C does not reach them: pass it on. When
   // nothing else listens, re-raise the signal so that the default (terminate) still happens.
   const onSignal = (signal: NodeJS.Signals) => {
-    signalAllServers();
+    signalAllProcesses();
     if (process.listenerCount(signal) === 1) {
       process.off(signal, onSignal);
       process.kill(process.pid, signal);
