@@ -4,10 +4,24 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'apps/*/src/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
+      'test/deploy/**/*.test.ts',
+    ],
     globalSetup: ['./packages/services/src/testing/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // On with `npm test` (--coverage). It counts code run inside the test processes; the API and
+    // worker processes that the end-to-end tests spawn are not measured.
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+      exclude: ['**/*.test.ts', '**/testing/**'],
+      reporter: ['text-summary', 'json-summary', 'lcov', 'cobertura', 'html'],
+      reportsDirectory: 'coverage',
+    },
   },
 });

@@ -1,5 +1,6 @@
 // Engine benchmark: Strongbox's engine against cp -a, rsync -a, rsync -a --link-dest, fs-extra's copy
-// and Node's fs.cp, on fixtures it generates under /work. Run directly (after building the engine)
+// and Node's fs.cp, on fixtures it generates in a temporary folder beside the repository (or in
+// `opts.dir`), removed afterwards unless `opts.keep`. Run directly (after building the engine)
 // to print a table; `benchEngine()` returns the rows for the repository-wide bench.
 //   node scripts/bench-engine.mjs [--runs 3] [--million] [--only a,b,c,d]
 // (d), the 1,000,000-file peak-memory run, takes several minutes and runs only when asked for.
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
-const engineUrl = new URL('../packages/engine/dist/index.js', import.meta.url);
+const engineUrl = import.meta.resolve('@strongbox/engine');
 
 /**
  * Runs the scenarios and returns one row per (scenario, tool). `opts.extraTools` maps a scenario key
@@ -22,7 +23,7 @@ export async function benchEngine(opts = {}) {
   const runs = opts.runs ?? 3;
   const only = new Set(opts.only ?? ['a', 'b', 'c']);
   const root = opts.dir ?? fs.mkdtempSync(path.join(repo, '..', 'bench-engine-'));
-  const engine = await import(engineUrl.href);
+  const engine = await import(engineUrl);
   const fsExtra = (await import('fs-extra')).default;
   const dropCaches = canDropCaches();
   const rows = [];
@@ -189,7 +190,7 @@ async function peakRss(root, folder, log) {
   const backupFolder = path.join(root, 'bk-million');
   fs.mkdirSync(backupFolder, { recursive: true });
   const code = `
-    const { runBackup } = await import(${JSON.stringify(engineUrl.href)});
+    const { runBackup } = await import(${JSON.stringify(engineUrl)});
     const started = Date.now();
     const r = await runBackup({ sourceRoot: ${JSON.stringify(root)}, backupFolder: ${JSON.stringify(backupFolder)}, folder: ${JSON.stringify(folder)}, jobId: 'million', onProgress: () => {} });
     process.stdout.write(JSON.stringify({ files: r.files, ms: Date.now() - started, maxRssKiB: process.resourceUsage().maxRSS }));

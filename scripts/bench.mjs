@@ -3,11 +3,10 @@
 // real API and a worker on throwaway Redis and MariaDB, timed in the same interleaved rounds as (a).
 // Prints one table with ratios to rsync.
 //   npm run bench -- [--runs 3] [--only a,b,c,d] [--million]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startMariadb, startRedis } from '@strongbox/services';
+import { freePort, startApi, startMariadb, startRedis, startWorker } from '@strongbox/services';
 import { benchEngine, formatTable } from './bench-engine.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,24 +64,21 @@ async function startStack(sourceRoot) {
   const redis = await startRedis({ dataDir: path.join(work, 'redis') });
   const mariadb = await startMariadb({ dataDir: path.join(work, 'mariadb') });
   const port = await freePort();
-  const env = {
-    ...process.env,
-    REDIS_URL: redis.url,
-    DATABASE_URL: `${mariadb.url}/strongbox`,
-    SOURCE_ROOT: sourceRoot,
-    BACKUP_FOLDER: backupFolder,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-  };
   const url = `http://127.0.0.1:${port}`;
-  const launch = (main) =>
-    spawn(process.execPath, [path.join(repo, main)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const stopChild = (child) =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.on('exit', resolve);
-      child.kill('SIGTERM');
-    });
+  const appOptions = {
+    root: repo,
+    env: {
+      ...process.env,
+      REDIS_URL: redis.url,
+      DATABASE_URL: `${mariadb.url}/strongbox`,
+      SOURCE_ROOT: sourceRoot,
+      BACKUP_FOLDER: backupFolder,
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    },
+    // Quiet while timing; a failure to start shows the app's last lines.
+    output: () => {},
+  };
   const post = async (folder, wait = 0) => {
     const response = await fetch(`${url}/backups${wait ? `?wait=${wait}` : ''}`, {
       method: 'POST',
@@ -91,9 +87,9 @@ async function startStack(sourceRoot) {
     });
     return { status: response.status, job: await response.json() };
   };
-  const startWorker = async () => {
-    const child = launch('apps/worker/dist/main.js');
-    // A small job, so that the worker is up before anything is timed.
+  const startWarmWorker = async () => {
+    const child = await startWorker(appOptions);
+    // A small job, so that the worker has loaded everything before anything is timed.
     fs.mkdirSync(path.join(sourceRoot, 'warm-up'), { recursive: true });
     fs.writeFileSync(path.join(sourceRoot, 'warm-up', 'file'), String(Date.now()));
     const warm = await post('warm-up', 120);
@@ -101,9 +97,8 @@ async function startStack(sourceRoot) {
     return child;
   };
 
-  const api = launch('apps/api/dist/main.js');
-  await until(async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true);
-  let worker = await startWorker();
+  const api = await startApi({ ...appOptions, url });
+  let worker = await startWarmWorker();
   return {
     async timeBackup(folder) {
       const started = performance.now();
@@ -116,30 +111,23 @@ async function startStack(sourceRoot) {
       const ms = performance.now() - started;
       if (job.status !== 'succeeded') throw new Error(`bench job failed: ${JSON.stringify(job.error)}`);
       // No previous snapshot for the next run: every run copies everything, as rsync -a into an
-      // empty folder does.
-      fs.rmSync(path.join(backupFolder, folder), { recursive: true, force: true });
+      // empty folder does. The folder's snapshots and manifests share the directory above the
+      // snapshot, wherever the engine's layout puts it.
+      fs.rmSync(path.dirname(path.join(backupFolder, job.result.snapshot)), { recursive: true, force: true });
       return ms;
     },
     async restartWorker() {
-      await stopChild(worker);
-      worker = await startWorker();
+      await worker.stop();
+      worker = await startWarmWorker();
     },
     workerPeakRssMiB() {
-      const status = fs.readFileSync(`/proc/${worker.pid}/status`, 'utf8');
+      const status = fs.readFileSync(`/proc/${worker.child.pid}/status`, 'utf8');
       return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
     },
     async stop() {
-      await Promise.all([stopChild(worker), stopChild(api)]);
+      await Promise.all([worker.stop(), api.stop()]);
       await redis.stop();
       await mariadb.stop();
     },
   };
-}
-
-async function until(check, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('the bench stack did not come up');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

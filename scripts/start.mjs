@@ -1,24 +1,27 @@
 // `npm start`: the whole stack on one machine. Redis and MariaDB/MySQL come from the system's binaries
 // (data kept in .strongbox/ between runs) unless REDIS_URL / DATABASE_URL are given; then one API and
 // WORKERS workers. Ctrl-C stops the apps first, then the servers. Runs after `turbo run build`.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { findBinary, MissingBinaryError, startMariadb, startRedis } from '@strongbox/services';
+import { ConfigError } from '@strongbox/config';
+import {
+  loadStartSettings,
+  MissingBinaryError,
+  startApi,
+  startMariadb,
+  startRedis,
+  startWorker,
+} from '@strongbox/services';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = join(repo, '.strongbox');
-const APP_STOP_TIMEOUT_MS = 15_000;
-const HEALTH_TIMEOUT_MS = 60_000;
 
-const settings = readSettings(process.env);
+const settings = readSettings();
 /** @type {{ name: string; stop(): Promise<void> }[]} */
 const servers = [];
-/** @type {Map<string, import('node:child_process').ChildProcess>} */
-const apps = new Map();
+/** @type {import('@strongbox/services').SupervisedProcess[]} */
+const apps = [];
 let stopping = false;
 
 process.on('SIGINT', onSignal);
@@ -43,48 +46,33 @@ async function main() {
     DATABASE_URL: databaseUrl,
     SOURCE_ROOT: settings.sourceRoot,
     BACKUP_FOLDER: settings.backupFolder,
-    HOST: settings.host,
-    PORT: String(settings.port),
   };
-  startApp('api', 'apps/api/dist/main.js', env);
-  for (let i = 1; i <= settings.workers; i++) startApp(`worker-${i}`, 'apps/worker/dist/main.js', env);
-  await waitForHealth();
+  await startApp('api', () => startApi({ root: repo, env, url: baseUrl(), output: printer('api') }));
+  for (let i = 1; i <= settings.workers && !stopping; i++) {
+    const name = `worker-${i}`;
+    await startApp(name, () => startWorker({ root: repo, env, name, output: printer(name) }));
+  }
   printWelcome();
 }
 
-function readSettings(env) {
-  const problems = [];
-  const workers = Number(env.WORKERS ?? '2');
-  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
-    problems.push(`WORKERS must be a whole number from 0 to 64, got "${env.WORKERS}"`);
-  }
-  const port = Number(env.PORT || '3000');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    problems.push(`PORT must be a port number, got "${env.PORT}"`);
-  }
-  if (problems.length > 0) {
-    console.error(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+function readSettings() {
+  try {
+    return loadStartSettings(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
     process.exit(1);
   }
-  return {
-    workers,
-    port,
-    host: env.HOST || '127.0.0.1',
-    sourceRoot: resolve(env.SOURCE_ROOT || 'data'),
-    backupFolder: resolve(env.BACKUP_FOLDER || 'backup'),
-    redisUrl: env.REDIS_URL || undefined,
-    databaseUrl: env.DATABASE_URL || undefined,
-  };
 }
 
 async function startServers() {
   const starting = [
-    settings.redisUrl
+    settings.redisGiven
       ? undefined
       : startRedis({ dataDir: join(stateDir, 'redis'), persistent: true }).then((redis) =>
           track('redis', redis),
         ),
-    settings.databaseUrl
+    settings.databaseGiven
       ? undefined
       : startMariadb({ dataDir: join(stateDir, 'mariadb') }).then((mariadb) => track('mariadb', mariadb)),
   ];
@@ -97,8 +85,8 @@ async function startServers() {
   if (redis) console.log(`redis    | ${redis.url} (data in .strongbox/redis)`);
   if (mariadb) console.log(`mariadb  | ${mariadb.url} (data in .strongbox/mariadb)`);
   return {
-    redisUrl: settings.redisUrl ?? redis.url,
-    databaseUrl: settings.databaseUrl ?? `${mariadb.url}/strongbox`,
+    redisUrl: redis?.url ?? settings.redisUrl,
+    databaseUrl: mariadb ? `${mariadb.url}/strongbox` : settings.databaseUrl,
   };
 }
 
@@ -118,53 +106,24 @@ function prepareFolders() {
   writeFileSync(join(example, 'notes', 'todo.md'), '- back this folder up\n- look at the logs\n');
 }
 
-function startApp(name, script, env) {
-  // Its own process group: a Ctrl-C reaches only this script, which stops the apps in order. setpriv
-  // makes the kernel stop the app if this script dies without cleaning up.
-  const setpriv = process.platform === 'linux' ? optionalBinary('setpriv') : undefined;
-  const [command, args] = setpriv
-    ? [setpriv, ['--pdeathsig', 'SIGTERM', process.execPath, script]]
-    : [process.execPath, [script]];
-  const child = spawn(command, args, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  apps.set(name, child);
-  prefixLines(name, child.stdout, process.stdout);
-  prefixLines(name, child.stderr, process.stderr);
-  child.once('error', (error) => console.error(`${label(name)}| could not start: ${error.message}`));
-  child.once('exit', (code, signal) => {
-    apps.delete(name);
+/** Starts one app; once it runs, its exit while nothing asked it to stop stops everything. */
+async function startApp(name, start) {
+  const app = await start();
+  apps.push(app);
+  void app.exited.then((how) => {
     if (stopping) return;
-    console.error(
-      `${label(name)}| exited unexpectedly (${signal ?? `exit code ${code}`}); stopping everything`,
-    );
+    console.error(`${label(name)}| exited unexpectedly (${how}); stopping everything`);
     void shutdown(1);
   });
 }
 
-function prefixLines(name, from, to) {
+function printer(name) {
   const prefix = `${label(name)}| `;
-  createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-    to.write(`${prefix}${line}\n`);
-  });
+  return (line) => process.stdout.write(`${prefix}${line}\n`);
 }
 
 function label(name) {
   return name.padEnd(9);
-}
-
-async function waitForHealth() {
-  const url = `${baseUrl()}/health`;
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (stopping) return;
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`the API did not answer ${url} within ${HEALTH_TIMEOUT_MS / 1000} s`);
 }
 
 function baseUrl() {
@@ -192,7 +151,7 @@ Press Ctrl-C to stop.
 function onSignal(signal) {
   if (stopping) {
     console.error(`${signal} again: killing the apps without waiting`);
-    for (const child of apps.values()) child.kill('SIGKILL');
+    for (const app of apps) app.child.kill('SIGKILL');
     process.exit(1);
   }
   console.log(`\n${signal}: stopping`);
@@ -202,32 +161,8 @@ function onSignal(signal) {
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
-  await Promise.all([...apps.values()].map((child) => stopChild(child)));
+  await Promise.all(apps.map((app) => app.stop()));
   await Promise.all(servers.map((server) => server.stop().catch((error) => console.error(error.message))));
   console.log(code === 0 ? 'Strongbox stopped.' : 'Strongbox stopped after an error.');
   process.exit(code);
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = new AbortController();
-  const outcome = await Promise.race([
-    exited,
-    sleep(APP_STOP_TIMEOUT_MS, 'timeout', { signal: timer.signal }).catch(() => undefined),
-  ]);
-  timer.abort();
-  if (outcome === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-function optionalBinary(name) {
-  try {
-    return findBinary([name], 'util-linux');
-  } catch {
-    return undefined;
-  }
 }

@@ -44,7 +44,7 @@ describe('a worker killed in the middle of a backup', () => {
 
     const entries = await readdir(path.join(stack.backupFolder, 'crash'));
     expect(entries.filter((name) => name.startsWith('.staging'))).toEqual([]);
-    expect(entries.filter((name) => !name.includes('manifest'))).toHaveLength(1);
+    expect(entries.filter((name) => !name.startsWith('.') && !name.includes('manifest'))).toHaveLength(1);
 
     const [rows] = await stack.db.query<RowDataPacket[]>('SELECT status FROM log WHERE job_id = ?', [job.id]);
     expect(rows.map((row) => row.status)).toEqual(['SUCCESS']);

@@ -104,16 +104,27 @@ describe('restore', () => {
     expect(part.status).toBe(200);
     await expectSameTree(path.join(stack.sourceRoot, 'restored/inner'), path.join(root, 'inner'));
 
-    const again = await call(stack, 'POST', `/backups/${done.id}/restore`, { target: 'restored/all' });
+    // The API accepts the job; the worker finds the target there and fails it, touching nothing.
+    const again = await call(stack, 'POST', `/backups/${done.id}/restore?wait=60`, {
+      target: 'restored/all',
+    });
     expect(again.status).toBe(409);
-    expect(again.body.code).toBe('TARGET_EXISTS');
-    expect((await call(stack, 'POST', `/backups/${done.id}/restore`, { target: '../out' })).status).toBe(400);
+    expect(again.body).toMatchObject({
+      kind: 'restore',
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'TARGET_EXISTS' },
+    });
+    await expectSameTree(path.join(stack.sourceRoot, 'restored/all'), root);
+    const refused = await call(stack, 'POST', `/backups/${done.id}/restore`, { target: '../out' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('INVALID_TARGET');
 
     const [rows] = await stack.db.query<RowDataPacket[]>(
-      "SELECT status FROM log WHERE action = 'Restore' AND job_id IN (?, ?)",
-      [whole.body.id, part.body.id],
+      "SELECT status FROM log WHERE action = 'Restore' AND job_id IN (?, ?, ?) ORDER BY id",
+      [whole.body.id, part.body.id, again.body.id],
     );
-    expect(rows.map((row) => row.status)).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(rows.map((row) => row.status)).toEqual(['SUCCESS', 'SUCCESS', 'FAILED']);
   });
 });
 
@@ -129,8 +140,23 @@ describe('one backup of a folder at a time', () => {
     const first = await call(stack, 'POST', '/backups', { folder: 'busy' });
     const second = await call(stack, 'POST', '/backups', { folder: 'busy' });
     expect(second.body.id).toBe(first.body.id);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    expect((await call(stack, 'GET', `/backups/${first.body.id}`)).body.status).toBe('queued');
+    // A worker has taken the job and put it back to wait for the folder (it logs each time).
+    await waitFor(
+      async () =>
+        stack
+          .output()
+          .split('\n')
+          .some(
+            (line) =>
+              line.includes(first.body.id) && line.includes('another backup of this folder is running'),
+          ),
+      30_000,
+      () => `no worker took the job:\n${stack.output()}`,
+    );
+    expect((await call(stack, 'GET', `/backups/${first.body.id}`)).body).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+    });
     await lock?.release();
     const job = await waitForJob(stack, first.body.id);
     expect(job.status).toBe('succeeded');

@@ -1,10 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectDatabase, type Db, type Job } from '@strongbox/db';
-import { freePort } from '@strongbox/services';
+import { isTerminal, type Job } from '@strongbox/contract';
+import { connectDatabase, type Db } from '@strongbox/db';
+import {
+  APP_STOP_TIMEOUT_MS,
+  freePort,
+  type SupervisedProcess,
+  startApi,
+  startWorker,
+  stopProcess,
+} from '@strongbox/services';
 import {
   cleanupRedisPrefix,
   createTestDatabase,
@@ -14,8 +22,6 @@ import {
 import { inject } from 'vitest';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const API_MAIN = path.join(repo, 'apps/api/dist/main.js');
-const WORKER_MAIN = path.join(repo, 'apps/worker/dist/main.js');
 
 export interface StackOptions {
   workers?: number;
@@ -34,6 +40,8 @@ export interface Stack {
   addWorker(): Promise<ChildProcess>;
   /** Everything the processes printed so far, for failure messages. */
   output(): string;
+  /** The JSON log lines of every worker process so far, parsed, in the order each printed them. */
+  workerLogs(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -57,29 +65,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const logs: string[] = [];
-  const children: ChildProcess[] = [];
+  const children: SupervisedProcess[] = [];
   const workers: ChildProcess[] = [];
-  const launch = (name: string, main: string) => {
-    const child = spawn(process.execPath, [main], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (chunk: Buffer) => logs.push(`${name} | ${chunk.toString()}`);
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    children.push(child);
-    return child;
+  // Each worker's own lines, in the order it printed them, for workerLogs().
+  const workerLines: string[][] = [];
+  const appOptions = (name: string, own?: string[]) => ({
+    root: repo,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    name,
+    output: (line: string) => {
+      logs.push(`${name} | ${line}\n`);
+      own?.push(line);
+    },
+  });
+  const track = (app: SupervisedProcess) => {
+    children.push(app);
+    return app;
   };
 
   await mkdir(sourceRoot, { recursive: true });
   // BACKUP_FOLDER is left for the worker to create, as it does on a fresh machine.
-  launch('api', API_MAIN);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true,
-    30_000,
-    () => `the API did not come up:\n${logs.join('')}`,
-  );
+  track(await startApi({ ...appOptions('api'), url }));
   const db = await connectDatabase(database.url, { connectionLimit: 4 });
 
   const stack: Stack = {
@@ -90,21 +97,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     env,
     workers,
     async addWorker() {
-      const worker = launch(`worker-${workers.length + 1}`, WORKER_MAIN);
-      workers.push(worker);
-      const before = logs.length;
-      await waitFor(
-        async () =>
-          logs.slice(before).some((line) => line.includes('worker ready')) || worker.exitCode !== null,
-        30_000,
-        () => `a worker did not come up:\n${logs.join('')}`,
-      );
-      if (worker.exitCode !== null) throw new Error(`a worker exited at start:\n${logs.join('')}`);
-      return worker;
+      const own: string[] = [];
+      workerLines.push(own);
+      const { child } = track(await startWorker(appOptions(`worker-${workers.length + 1}`, own)));
+      workers.push(child);
+      return child;
     },
     output: () => logs.join(''),
+    workerLogs: () =>
+      workerLines.flatMap((lines) =>
+        lines
+          .filter((line) => line.startsWith('{'))
+          .flatMap((line) => {
+            try {
+              return [JSON.parse(line) as Record<string, unknown>];
+            } catch {
+              return []; // the last line of a process killed while it printed it
+            }
+          }),
+      ),
     async stop() {
-      await Promise.all(children.map((child) => stopChild(child)));
+      await Promise.all(children.map((child) => child.stop()));
       await db.end();
       await database.drop();
       await cleanupRedisPrefix(redisUrl, prefix);
@@ -115,14 +128,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
-/** SIGTERM, then SIGKILL if the process is still there after ten seconds. */
+/** Stops one of the stack's processes: `signal` (SIGTERM), then SIGKILL if it does not exit in time. */
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+  await stopProcess(child, { signal, timeoutMs: APP_STOP_TIMEOUT_MS });
 }
 
 export async function waitFor(
@@ -164,7 +172,7 @@ export async function waitForJob(stack: Stack, id: string, timeoutMs = 60_000): 
   await waitFor(
     async () => {
       job = (await call(stack, 'GET', `/backups/${id}`)).body;
-      return ['succeeded', 'failed', 'cancelled'].includes(job?.status ?? '');
+      return job !== undefined && isTerminal(job.status);
     },
     timeoutMs,
     () => `job ${id} did not end: ${JSON.stringify(job)}\n${stack.output()}`,
