@@ -78,6 +78,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       own?.push(line);
     },
   });
+  // Workers still starting when the stack stops (a test that failed while adding one) are waited
+  // for, then stopped: none outlives the stack or starts on a scratch directory being removed.
+  const starting = new Set<Promise<unknown>>();
   const track = (app: SupervisedProcess) => {
     children.push(app);
     return app;
@@ -99,9 +102,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async addWorker() {
       const own: string[] = [];
       workerLines.push(own);
-      const { child } = track(await startWorker(appOptions(`worker-${workers.length + 1}`, own)));
-      workers.push(child);
-      return child;
+      const start = startWorker(appOptions(`worker-${workers.length + 1}`, own));
+      starting.add(start);
+      try {
+        const { child } = track(await start);
+        workers.push(child);
+        return child;
+      } finally {
+        starting.delete(start);
+      }
     },
     output: () => logs.join(''),
     workerLogs: () =>
@@ -117,6 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           }),
       ),
     async stop() {
+      await Promise.allSettled([...starting]);
       await Promise.all(children.map((child) => child.stop()));
       await db.end();
       await database.drop();
