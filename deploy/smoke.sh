@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's curl walk-through against a running Strongbox, failing on the first wrong answer:
-# backup, poll to succeeded, a missing folder, the audit log for today, stats, verify, restore.
+# backup, poll to succeeded, a missing folder, the audit log for today, stats, verify, restore; then
+# the operators' pages (the OpenAPI document, /docs and the dashboard) with every asset they name.
 #   deploy/smoke.sh URL [TOKEN]
 # Environment: SMOKE_FOLDER, a folder under the server's SOURCE_ROOT to back up (default: example);
 # SMOKE_TIMEOUT, seconds to wait for a job (default: 120). Needs curl and jq.
@@ -146,5 +147,37 @@ call POST "/backups/$id/restore?wait=120" "$(jq -cn --arg target "$target" '{tar
 expect_status 409
 expect_field '.code // .error.code' TARGET_EXISTS
 ok "HTTP $status, $(field 'if .code then "refused at once" else "job \(.id) failed" end')"
+
+# The operators' pages: each page and every script and style sheet it names must load, so an image
+# that lost a static folder fails here.
+# page_assets PAGE BASE: fetches PAGE, then each src/href of .js and .css in it (relative to BASE).
+page_assets() {
+  call GET "$1"
+  expect_status 200
+  local assets asset
+  assets=$(grep -oE '(src|href)="[^"]+\.(js|css)"' "$work/body" | sed -E 's/^(src|href)="//; s/"$//')
+  [ -n "$assets" ] || fail "$1 names no script or style sheet"
+  for asset in $assets; do
+    [[ $asset == /* ]] || asset="$2$asset"
+    call GET "$asset"
+    [ "$status" = 200 ] || fail "$asset: expected HTTP 200, got $status"
+  done
+  count=$(wc -w <<<"$assets")
+}
+
+step "docs: GET /openapi.json"
+call GET /openapi.json
+expect_status 200
+jq -e '.paths["/backups"].post and .paths["/stats"].get' "$work/body" >/dev/null ||
+  fail "the OpenAPI document does not describe POST /backups and GET /stats"
+ok "$(field '.paths | length') paths"
+
+step "docs: GET /docs and its assets"
+page_assets /docs /docs/
+ok "$count assets"
+
+step "dashboard: GET /admin/queues and its assets"
+page_assets /admin/queues /admin/queues/
+ok "$count assets"
 
 echo "smoke test passed against $url"

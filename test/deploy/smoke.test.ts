@@ -34,7 +34,7 @@ async function smoke(token: string, env: Record<string, string> = {}) {
 }
 
 describe('deploy/smoke.sh', () => {
-  it('walks through backup, a missing folder, logs, stats, verify and restore against a running stack', async () => {
+  it('walks through backup, a missing folder, logs, stats, verify, restore and the operator pages with their assets against a running stack', async () => {
     const result = await smoke(TOKEN);
     expect(result.code, `${result.stdout}${result.stderr}\n${stack.output()}`).toBe(0);
     const steps = result.stdout
@@ -54,6 +54,9 @@ describe('deploy/smoke.sh', () => {
       'verify',
       'restore',
       'restore',
+      'docs',
+      'docs',
+      'dashboard',
     ]);
     expect(result.stdout).toContain(`smoke test passed against ${stack.url}`);
   });
