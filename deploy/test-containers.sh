@@ -112,7 +112,9 @@ node -e '
     const dir = path.join(root, `d${i % 100}`);
     if (i < 100) fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `f${i}.bin`), String(i).repeat(300));
-  }' "$data/large"
+  }
+  // And 384 MiB in six files, so that the copy lasts longer than a restart takes on a busy machine.
+  for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(root, `big${i}.bin`), Buffer.alloc(64 << 20, i + 1));' "$data/large"
 # The containers run as uid 1000 (node), and restores write into the source folder.
 chown -R 1000:1000 "$data"
 cat >"$state/test.env" <<ENV
@@ -183,12 +185,12 @@ done
 worker=$(jq -r .worker <<<"$body")
 victim=$(container_of "$worker")
 [ -n "$victim" ] || fail "job $id runs on $worker, which is not a worker container"
-echo "job $id is running on $worker (${victim:0:12}), $(jq -r .progress.filesDone <<<"$body") files copied; restarting it with 1 s to stop"
-podman restart --time 1 "$victim" >/dev/null
+echo "job $id is running on $worker (${victim:0:12}), $(jq -r .progress.filesDone <<<"$body") files copied; restarting it at once (SIGKILL)"
+podman restart --time 0 "$victim" >/dev/null
 body=$(wait_job "$id" 240)
 echo "$body" | jq -c '{status, attempts, worker, files: .result.files, error}'
 [ "$(jq -r .status <<<"$body")" = succeeded ] || fail "the interrupted job did not succeed"
-[ "$(jq -r .result.files <<<"$body")" = 30000 ] || fail "the interrupted job's snapshot does not hold 30000 files"
+[ "$(jq -r .result.files <<<"$body")" = 30006 ] || fail "the interrupted job's snapshot does not hold 30006 files"
 [ "$(jq -r .attempts <<<"$body")" -ge 2 ] || fail "the restart did not interrupt the job (attempts: $(jq -r .attempts <<<"$body"))"
 [ "$(podman inspect "$victim" --format '{{.State.Running}}')" = true ] || fail "the restarted worker is not running"
 [ "$(worker_containers | wc -l)" = 3 ] || fail "not three worker containers any more"
