@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -96,4 +96,16 @@ export function expectProblem(answer: { status: number; body: unknown }, status:
   expect(body.statusCode).toBe(status);
   expect(typeof body.message).toBe('string');
   expect((body.message as string).length).toBeLessThanOrEqual(500);
+}
+
+/** Every path below `dir` with its type, without reading anything (FIFOs would block a read). */
+export async function listTree(dir: string, prefix = ''): Promise<string[]> {
+  const lines: string[] = [];
+  for (const name of (await readdir(path.join(dir, prefix))).sort()) {
+    const relative = path.join(prefix, name);
+    const stat = await lstat(path.join(dir, relative));
+    lines.push(`${relative} ${stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'link' : 'other'}`);
+    if (stat.isDirectory()) lines.push(...(await listTree(dir, relative)));
+  }
+  return lines;
 }
