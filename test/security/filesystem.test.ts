@@ -6,7 +6,18 @@
  * canary is unchanged, nothing new lies beside the roots, and /health answers.
  */
 import { execFileSync } from 'node:child_process';
-import { lstat, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  lstat,
+  lutimes,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +65,19 @@ function expectJob(
     stack.output().slice(-4000),
   ).toEqual({ http, status: code === null ? 'succeeded' : 'failed', code });
   return answer.body;
+}
+
+/**
+ * Sets the mtime of every directory under `dir` but the snapshots (whose mtimes verify checks) an
+ * hour back: staging and tombstones then look long abandoned to the sweep.
+ */
+async function ageAllButSnapshots(dir: string): Promise<void> {
+  const past = new Date(Date.now() - 3600_000);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || /^\d{8}T\d{6}Z-[0-9a-z]+$/.test(entry.name)) continue;
+    await ageAllButSnapshots(path.join(dir, entry.name));
+    await lutimes(path.join(dir, entry.name), past, past);
+  }
 }
 
 /** Every regular file's text under `dir`, without following links. */
@@ -202,6 +226,16 @@ describe('restore targets on a hostile tree', () => {
     },
   );
 
+  it.each(['etclink/strongbox-restored', 'etclink/cron.d/strongbox-restored'])(
+    '%s (through a symlink to /etc) ends 500 OUTSIDE_SOURCE_ROOT and writes nothing there',
+    async (target) => {
+      await symlink('/etc', source('etclink')).catch(() => undefined);
+      expectJob(await restore(backupId, { target }), 500, 'OUTSIDE_SOURCE_ROOT');
+      const written = path.join('/etc', target.slice('etclink/'.length));
+      await expect(access(written)).rejects.toMatchObject({ code: 'ENOENT' });
+    },
+  );
+
   it('a target through a symlink loop is 202, then 404 NO_SUCH_DIRECTORY: never a 500 INTERNAL', async () => {
     await symlink('target-loop', source('target-loop'));
     expect((await restore(backupId, { target: 'target-loop/x' }, false)).status).toBe(202);
@@ -256,15 +290,19 @@ describe('folders named like the engine’s own files (one namespace per folder)
     'nest/a%2Fb',
     'nest/%2E',
     `nest/${'n'.repeat(255)}`,
-  ])('%s is backed up, survives two backups of its parent, and verifies: 200', async (folder) => {
-    await makeFolder(stack, folder, { 'inner.txt': folder });
-    await makeFolder(stack, 'nest', { 'top.txt': 'top' });
-    const inner = expectJob(await backup(folder), 200, null);
-    expectJob(await backup('nest'), 200, null);
-    expectJob(await backup('nest'), 200, null);
-    const verified = expectJob(await verify(inner.id), 200, null);
-    expect(verified.result).toMatchObject({ files: 1, bytes: Buffer.byteLength(folder) });
-  });
+  ])(
+    '%s is backed up, survives two backups of its parent an hour later, and verifies: 200',
+    async (folder) => {
+      await makeFolder(stack, folder, { 'inner.txt': folder });
+      await makeFolder(stack, 'nest', { 'top.txt': 'top' });
+      const inner = expectJob(await backup(folder), 200, null);
+      await ageAllButSnapshots(stack.backupFolder);
+      expectJob(await backup('nest'), 200, null);
+      expectJob(await backup('nest'), 200, null);
+      const verified = expectJob(await verify(inner.id), 200, null);
+      expect(verified.result).toMatchObject({ files: 1, bytes: Buffer.byteLength(folder) });
+    },
+  );
 
   it('a subfolder named like its parent’s snapshot is written outside that snapshot; both verify', async () => {
     await makeFolder(stack, 'y', { 'a.txt': 'a' });

@@ -136,6 +136,8 @@ describe('folders that try to leave SOURCE_ROOT, in the URL of POST /backup/{fol
     ['broken percent-encoding', '/backup/%zz', 400, 'INVALID_URL'],
     ['a lone percent', '/backup/a%', 400, 'INVALID_URL'],
     ['an encoded 256-byte name', `/backup/${'n'.repeat(256)}`, 400, 'INVALID_FOLDER'],
+    ['a path over 4096 bytes', `/backup/${'a/'.repeat(2100)}a`, 400, 'INVALID_FOLDER'],
+    ['an encoded path over 4096 bytes', `/backup/${'a%2f'.repeat(2100)}a`, 400, 'INVALID_FOLDER'],
   ])('%s (%s) is %i %s', async (_, target, status, code) => {
     const before = await jobCount();
     expectProblem(await raw('POST', target), status, code);
