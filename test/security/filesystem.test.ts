@@ -170,6 +170,24 @@ describe('symlinks inside a folder', () => {
     expectJob(through, 500, 'OUTSIDE_SOURCE_ROOT');
   });
 
+  it.each([
+    ['canary/secret.txt', 'a link to the canary'],
+    ['canary/dir', 'a link to the canary'],
+    ['etc/passwd', 'a link to /etc'],
+  ])(
+    'a restore path %s, through %s kept in the snapshot, is 500 NO_SUCH_PATH and restores nothing',
+    async (snapshotPath) => {
+      const target = `via-${snapshotPath.replaceAll('/', '-')}`;
+      expectJob(await restore(backupId, { target, path: snapshotPath }), 500, 'NO_SUCH_PATH');
+      expect(await readdir(stack.sourceRoot)).not.toContain(target);
+    },
+  );
+
+  it('a restore path naming a link that leaves the root restores the link itself: 200', async () => {
+    expectJob(await restore(backupId, { target: 'via-relative', path: 'relative' }), 200, null);
+    expect(await readlink(source('via-relative'))).toBe('../../canary/secret.txt');
+  });
+
   it('kept in a snapshot, are never followed when a nested folder’s directories are made', async () => {
     await makeFolder(stack, 'x', { 'a.txt': 'a' });
     await symlink(stack.canary, source('x/evil'));
