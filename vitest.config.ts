@@ -9,6 +9,7 @@ export default defineConfig({
       'apps/*/src/**/*.test.ts',
       'test/e2e/**/*.test.ts',
       'test/deploy/**/*.test.ts',
+      'test/security/**/*.test.ts',
     ],
     globalSetup: ['./packages/services/src/testing/global-setup.ts'],
     testTimeout: 60_000,

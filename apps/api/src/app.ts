@@ -1,8 +1,10 @@
+import { metricsTokensOf, withoutTokens } from '@strongbox/config';
 import { loggerOptions } from '@strongbox/logging';
 import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
   type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -48,6 +50,7 @@ export const BODY_LIMIT = 64 * 1024;
  * the app.
  */
 export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const tokens = metricsTokensOf(appDeps.config);
   const app = Fastify({
     logger:
       options.logger === false
@@ -60,6 +63,16 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
             }),
             ...(typeof options.logger === 'object' ? options.logger : {}),
             redact: REDACTED,
+            // Fastify's request line, with any token a client put into the URL taken out.
+            serializers: {
+              req: (request: FastifyRequest) => ({
+                method: request.method,
+                url: withoutTokens(request.url, tokens),
+                host: request.host,
+                remoteAddress: request.ip,
+                remotePort: request.socket?.remotePort,
+              }),
+            },
           },
     bodyLimit: BODY_LIMIT,
     // Route parameters are job ids (UUIDs); longer ones answer 404 like any unknown id. The folder

@@ -129,6 +129,27 @@ describe('the API log', () => {
     }
   });
 
+  it('never holds a token a client put into the URL, in its lines or in the Get Log row', async () => {
+    raw.length = 0;
+    const authorization = 'Bearer secret-token-1';
+    for (const url of [
+      '/stats?token=secret-token-1',
+      '/logs?access_token=secret-token-1',
+      '/log?t=secret%2Dtoken-1',
+    ]) {
+      await t.app.inject({ method: 'GET', url, headers: { authorization } });
+    }
+    expect(raw.join('\n')).not.toContain('secret-token-1');
+    expect(raw.join('\n')).toContain('/stats?token=[REDACTED]');
+    const rows = await t.app.inject({
+      method: 'GET',
+      url: '/logs?action=Get%20Log',
+      headers: { authorization },
+    });
+    const parameters = rows.json().items.map((row: { parameter: string }) => row.parameter);
+    expect(parameters).toEqual(['access_token=[REDACTED]', 't=[REDACTED]']);
+  });
+
   it('puts the request id on every line, and the job id on the line of a job created', async () => {
     lines.length = 0;
     const response = await t.app.inject({

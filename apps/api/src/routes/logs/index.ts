@@ -1,3 +1,4 @@
+import { metricsTokensOf, withoutTokens } from '@strongbox/config';
 import { logEntrySchema, logStatusSchema, pageSchema } from '@strongbox/contract';
 import { insertLog, listLogs } from '@strongbox/db';
 import type { FastifyRequest } from 'fastify';
@@ -69,14 +70,18 @@ const logs: FastifyPluginAsyncZod = async (app) => {
   }
 };
 
-/** What the client asked for, as it asked: the query string, or `all` without one. */
+/**
+ * What the client asked for, as it asked: the query string, or `all` without one; a token put into
+ * it is replaced by `[REDACTED]`.
+ */
 function criteria(request: FastifyRequest): string {
   const query = request.url.split('?')[1] ?? '';
   if (query === '') return 'all';
+  const tokens = metricsTokensOf(request.server.config);
   try {
-    return decodeURIComponent(query.replaceAll('+', ' '));
+    return withoutTokens(decodeURIComponent(withoutTokens(query, tokens).replaceAll('+', ' ')), tokens);
   } catch {
-    return query;
+    return withoutTokens(query, tokens);
   }
 }
 
