@@ -27,7 +27,13 @@ export function formatReport({ rows, workers, when, machine, full }) {
   for (const row of rows) {
     const { result } = row;
     const floor = row.floorOf ? find(row.floorOf, row.size) : undefined;
-    const note = floor ? `${ratio(result.reqPerSec / floor.reqPerSec)} of the ${row.floorOf} floor` : '';
+    const http = row.floorOf ? find('floor: GET /health (HTTP alone)', row.size) : undefined;
+    const note = [
+      floor && `${ratio(result.reqPerSec / floor.reqPerSec)} of durable INSERT`,
+      http && `${ratio(result.reqPerSec / http.reqPerSec)} of GET /health`,
+    ]
+      .filter(Boolean)
+      .join(', ');
     const problems =
       result.non2xx + result.errors > 0 ? ` (${result.non2xx} non-2xx, ${result.errors} errors)` : '';
     lines.push(

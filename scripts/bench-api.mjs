@@ -119,6 +119,8 @@ async function benchApi() {
         (n) => ({ method: 'POST', path: '/backups', body: { folder: `bench/${size}/${n}` } }),
         { floorOf: 'floor: durable INSERT' },
       );
+      // What any request costs here (HTTP, the hooks, JSON), with no MySQL or Redis behind it.
+      await measure('floor: GET /health (HTTP alone)', () => ({ path: '/health' }));
       const floor = async (work, once) => {
         const result = await loadFloor({ ...common(), once });
         log(
