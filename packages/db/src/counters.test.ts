@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@strongbox/services/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type Db, finishJob, getStats, insertJob, migrate, startJob } from './index.js';
+import {
+  connectDatabase,
+  type Db,
+  finishJob,
+  getJob,
+  getStats,
+  insertJob,
+  migrate,
+  startJob,
+} from './index.js';
 import { migrations } from './migrations/index.js';
 
 let database: TestDatabase;
@@ -114,6 +123,37 @@ describe('job counters', () => {
       "SELECT SUM(jobs) AS n FROM job_count WHERE kind = 'verify' AND status = 'queued'",
     );
     expect(Number(counts[0]?.n)).toBe(10);
+  });
+
+  it('records a new job in one round trip to MySQL, and looks for the holder of a key only when it is taken', async () => {
+    await migrate(db);
+    const sent: string[] = [];
+    const note = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(object, property, receiver) {
+          const value = Reflect.get(object, property, receiver);
+          if (property === 'query' || property === 'execute') {
+            return (sql: string, ...rest: unknown[]) => {
+              sent.push(sql.trim().split(/\s+/).slice(0, 3).join(' '));
+              return (value as (...a: unknown[]) => unknown).call(object, sql, ...rest);
+            };
+          }
+          if (property === 'getConnection') {
+            return async () => note(await (value as () => Promise<object>).call(object));
+          }
+          return typeof value === 'function' ? value.bind(object) : value;
+        },
+      });
+    const noting = note(db);
+    const first = await insertJob(noting, { kind: 'backup', folder: 'trip/one' });
+    expect(first.created).toBe(true);
+    expect(sent).toEqual(['START TRANSACTION; INSERT']);
+    expect(await getJob(db, first.job.id)).toEqual(first.job);
+
+    sent.length = 0;
+    const again = await insertJob(noting, { kind: 'backup', folder: 'trip/one' });
+    expect(again).toEqual({ job: first.job, created: false });
+    expect(sent).toEqual(['START TRANSACTION; INSERT', 'ROLLBACK', 'SELECT id FROM', 'SELECT seq, id,']);
   });
 
   it('start, when migration 0006 runs, from the jobs recorded before it', async () => {

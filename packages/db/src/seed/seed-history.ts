@@ -33,8 +33,9 @@ export async function seedHistory(db: Db, options: SeedHistoryOptions): Promise<
     'SELECT COALESCE(MAX(seq), 0) + 1 AS first FROM backup_job',
   )) as unknown as [[{ first: number }]];
   const seconds = days * 86_400;
-  // In chunks of 20,000, each ordered by its numbers (so `seq` follows the dates) in a temporary
-  // table small enough to stay in memory: 1,000 numbers crossed with 20.
+  // In chunks of 20,000: 20 numbers crossed with 1,000, the outer loop fixed (STRAIGHT_JOIN) so the
+  // rows come in the order of their numbers and `seq` follows the dates without a sort (a sort of
+  // rows with a TEXT column would go through a temporary table on disk).
   let inserted = 0;
   for (let offset = 0; offset < jobs; offset += CHUNK) {
     const [result] = await db.query<ResultSetHeader>(
@@ -55,11 +56,10 @@ export async function seedHistory(db: Db, options: SeedHistoryOptions): Promise<
            UTC_TIMESTAMP(3) - INTERVAL FLOOR((? - i) * ? / ?) SECOND AS at
          FROM (
            WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < 999)
-           SELECT ? + b.n * 1000 + a.n AS i FROM d a CROSS JOIN d b WHERE b.n < ?
+           SELECT ? + b.n * 1000 + a.n AS i FROM d b STRAIGHT_JOIN d a WHERE b.n < ?
          ) numbers
          WHERE i < ?
-       ) seeded
-       ORDER BY i`,
+       ) seeded`,
       [folders, folders, folders, jobs, seconds, jobs, offset, CHUNK / 1000, jobs],
     );
     inserted += result.affectedRows;
