@@ -123,6 +123,26 @@ describe(`query plans on ${JOBS.toLocaleString('en')} jobs and audit rows`, () =
     }
   });
 
+  it('works on a seeded past: ended backups oldest first, one Backup row each, all counted', async () => {
+    const [[order]] = (await db.query(
+      `SELECT COUNT(*) AS n FROM backup_job a JOIN backup_job b ON b.seq = a.seq + 1
+       WHERE b.created_at < a.created_at`,
+    )) as unknown as [[{ n: number }]];
+    expect(Number(order.n)).toBe(0);
+    const [[logs]] = (await db.query(
+      "SELECT COUNT(DISTINCT job_id) AS n FROM log WHERE action = 'Backup'",
+    )) as unknown as [[{ n: number }]];
+    expect(Number(logs.n)).toBe(JOBS);
+    expect((await getStats(db)).backups).toEqual({
+      total: JOBS,
+      succeeded: JOBS * 0.85,
+      failed: JOBS * 0.1,
+      queued: 0,
+      running: 0,
+      cancelled: JOBS * 0.05,
+    });
+  });
+
   it('answers the totals from the counters, not from the jobs', async () => {
     const plans = await plansOf((noting) => getStats(noting));
     expectIndexOrder(plans);
