@@ -163,10 +163,15 @@ describe('logs and stats', () => {
         action: expect.any(String),
       }),
     );
-    const [rows] = await stack.db.query<RowDataPacket[]>(
-      "SELECT * FROM log WHERE action = 'Get Log' ORDER BY id DESC",
-    );
-    expect(rows[0]).toMatchObject({ action: 'Get Log', status: 'SUCCESS' });
+    // The API writes the rows of reads in batches, within AUDIT_FLUSH_MS (50 ms) of the request.
+    await expect
+      .poll(async () => {
+        const [rows] = await stack.db.query<RowDataPacket[]>(
+          "SELECT * FROM log WHERE action = 'Get Log' ORDER BY id DESC",
+        );
+        return rows[0];
+      })
+      .toMatchObject({ action: 'Get Log', status: 'SUCCESS' });
   });
 
   it('returns the rows within an inclusive date range', async () => {
@@ -200,8 +205,12 @@ describe('logs and stats', () => {
     expect(stats.body.backups.succeeded).toBeGreaterThan(0);
     expect(stats.body.backups.failed).toBeGreaterThan(0);
     expect(stats.body.bytesCopied).toBeGreaterThan(0);
-    const [rows] = await stack.db.query<RowDataPacket[]>("SELECT * FROM log WHERE action = 'Get Stats'");
-    expect(rows.length).toBeGreaterThan(0);
+    await expect
+      .poll(async () => {
+        const [rows] = await stack.db.query<RowDataPacket[]>("SELECT * FROM log WHERE action = 'Get Stats'");
+        return rows.length;
+      })
+      .toBeGreaterThan(0);
   });
 });
 

@@ -10,6 +10,7 @@ import Fastify, {
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { answerClientError } from './errors/client-error.js';
 import { toProblem } from './errors/to-problem.js';
+import audit from './plugins/audit.js';
 import auth from './plugins/auth.js';
 import bullBoard from './plugins/bull-board/index.js';
 import closing from './plugins/closing.js';
@@ -89,6 +90,7 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  await app.register(audit, { db: appDeps.db, flushMs: appDeps.config.auditFlushMs });
   await app.register(serviceApp, appDeps);
   return app;
 }

@@ -85,6 +85,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('writes the audit rows of reads within 50 ms by default, and within AUDIT_FLUSH_MS when set', () => {
+    expect(loadConfig({}).auditFlushMs).toBe(50);
+    expect(loadConfig({ AUDIT_FLUSH_MS: '200' }).auditFlushMs).toBe(200);
+    expect(() => loadConfig({ AUDIT_FLUSH_MS: '0' })).toThrow(/AUDIT_FLUSH_MS="0": /);
+  });
+
   it('waits out a database outage of 300 s by default, and of DB_OUTAGE_TOLERANCE_SECONDS when set', () => {
     expect(loadConfig({}).dbOutageToleranceSeconds).toBe(300);
     expect(loadConfig({ DB_OUTAGE_TOLERANCE_SECONDS: '900' }).dbOutageToleranceSeconds).toBe(900);

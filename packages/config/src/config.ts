@@ -76,6 +76,15 @@ export const configSchema = z
       .describe(
         'how long a worker waits out a MySQL outage while recording a job (its start, its end) before it gives the attempt up',
       ),
+    AUDIT_FLUSH_MS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(50)
+      .describe(
+        'the API writes the audit rows of reads (Get Stats, Get Log) in batches at most this many ms after their request; a crash of the API loses at most that window',
+      ),
     RETENTION_KEEP_DAILY: z.coerce
       .number()
       .int()
@@ -133,6 +142,7 @@ export const configSchema = z
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     logFormat: env.LOG_FORMAT ?? null,
     dbOutageToleranceSeconds: env.DB_OUTAGE_TOLERANCE_SECONDS,
+    auditFlushMs: env.AUDIT_FLUSH_MS,
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -43,6 +43,9 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
     supportBigNumbers: true,
     bigNumberStrings: false,
     waitForConnections: true,
+    // Lets a job be recorded with its counters in one round trip (jobs/insert-job.ts). Every
+    // statement in this package passes its values as parameters, so no value can add a statement.
+    multipleStatements: true,
   });
   pool.on('connection', (connection) => {
     // The callback API is the only one the pool's 'connection' event offers.

@@ -5,12 +5,13 @@ import {
   type Job,
   type JobError,
   type JobKind,
+  type JobStatus,
   type ResultOf,
 } from '@strongbox/contract';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type Db, inTransaction } from '../connection.js';
 import { insertLog } from '../logs/insert-log.js';
-import { placeholders } from '../where.js';
+import { countTransition } from './count-jobs.js';
 import { getJob } from './get-job.js';
 
 /** How a job of kind `K` succeeded: its result, of the shape its kind has. */
@@ -32,21 +33,28 @@ export type JobOutcome =
  * @returns the ended job, or null when it had already ended (another worker or a cancel won).
  */
 export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promise<Job | null> {
-  const from = outcome.status === 'cancelled' ? ['queued'] : ACTIVE_STATUSES;
+  const from: readonly JobStatus[] = outcome.status === 'cancelled' ? ['queued'] : ACTIVE_STATUSES;
   const result =
     outcome.status === 'succeeded' ? JOB_RESULT_SCHEMAS[outcome.kind].parse(outcome.result) : null;
   const backup = outcome.status === 'succeeded' && outcome.kind === 'backup' ? outcome.result : null;
   const error = outcome.status === 'succeeded' ? null : outcome.error;
   const ended = await inTransaction(db, async (tx) => {
-    const [update] = await tx.execute<ResultSetHeader>(
+    const [rows] = await tx.execute<RowDataPacket[]>(
+      'SELECT kind, folder, status, UTC_TIMESTAMP(3) AS now FROM backup_job WHERE id = ? FOR UPDATE',
+      [id],
+    );
+    const row = rows[0] as { kind: JobKind; folder: string; status: JobStatus; now: Date } | undefined;
+    if (!row || !from.includes(row.status)) return false;
+    await tx.execute<ResultSetHeader>(
       `UPDATE backup_job
-       SET status = ?, finished_at = UTC_TIMESTAMP(3), queued_key = NULL,
+       SET status = ?, finished_at = ?, queued_key = NULL,
            result = ?, snapshot = ?, files_copied = ?, bytes_copied = ?, error_code = ?, error_message = ?,
            files_done = COALESCE(?, files_done), files_total = COALESCE(?, files_total),
            bytes_done = COALESCE(?, bytes_done), bytes_total = COALESCE(?, bytes_total)
-       WHERE id = ? AND status IN (${placeholders(from)})`,
+       WHERE id = ?`,
       [
         outcome.status,
+        row.now,
         result ? JSON.stringify(result) : null,
         backup?.snapshot ?? null,
         backup?.copiedFiles ?? null,
@@ -58,14 +66,14 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
         result?.bytes ?? null,
         result?.bytes ?? null,
         id,
-        ...from,
       ],
     );
-    if (update.affectedRows !== 1) return false;
-    const [rows] = await tx.execute<RowDataPacket[]>('SELECT kind, folder FROM backup_job WHERE id = ?', [
-      id,
-    ]);
-    const row = rows[0] as { kind: JobKind; folder: string };
+    await countTransition(tx, {
+      kind: row.kind,
+      from: row.status,
+      to: outcome.status,
+      copied: backup ? { files: backup.copiedFiles, bytes: backup.copiedBytes, finishedAt: row.now } : null,
+    });
     await insertLog(tx, {
       action: ACTION_OF_KIND[row.kind],
       parameter: row.folder,

@@ -1,10 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type Job, type NewJob, newJobSchema } from '@strongbox/contract';
-import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { type Job, type JobKind, type NewJob, newJobSchema } from '@strongbox/contract';
+import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import type { Db } from '../connection.js';
 import { IdempotencyKeyReusedError } from '../errors.js';
+import { countTransitionSql } from './count-jobs.js';
 import { getJob } from './get-job.js';
+import { jobFromRow } from './job-row.js';
 
 const IDEMPOTENCY_WINDOW_HOURS = 24;
 
@@ -46,7 +48,26 @@ export async function insertJob(
   const fingerprint = idempotency ? sha256(JSON.stringify([idempotency.route, job])) : null;
   const queuedKey = job.kind === 'backup' ? queuedKeyOf(job.folder) : null;
 
+  // The unique keys arbitrate: insert first, and look for the job that holds a key only when one
+  // is taken. A new job is recorded, counted and committed in one round trip.
   for (let tries = 0; tries < 5; tries++) {
+    const id = randomUUID();
+    const row = {
+      id,
+      kind: job.kind,
+      folder: job.folder,
+      schedule_id: job.scheduleId ?? null,
+      params: params ? JSON.stringify(params) : null,
+    };
+    try {
+      const createdAt = await recordQueued(db, row, queuedKey, idempotencyKey, fingerprint);
+      return {
+        job: jobFromRow({ ...NEW_JOB_ROW, ...row, created_at: createdAt } as RowDataPacket),
+        created: true,
+      };
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
+    }
     if (idempotencyKey) {
       const existing = await findByIdempotencyKey(db, idempotencyKey, fingerprint);
       if (existing) return { job: existing, created: false };
@@ -55,32 +76,74 @@ export async function insertJob(
       const existing = await findByQueuedKey(db, queuedKey);
       if (existing) return { job: existing, created: false };
     }
-    const id = randomUUID();
-    try {
-      await db.execute<ResultSetHeader>(
-        `INSERT INTO backup_job (id, kind, folder, schedule_id, params, status, created_at, queued_key,
-           idempotency_key, request_fingerprint)
-         VALUES (?, ?, ?, ?, ?, 'queued', UTC_TIMESTAMP(3), ?, ?, ?)`,
-        [
-          id,
-          job.kind,
-          job.folder,
-          job.scheduleId ?? null,
-          params ? JSON.stringify(params) : null,
-          queuedKey,
-          idempotencyKey,
-          fingerprint,
-        ],
-      );
-      const inserted = await getJob(db, id);
-      if (!inserted) throw new Error(`job ${id} vanished right after it was inserted`);
-      return { job: inserted, created: true };
-    } catch (error) {
-      // A concurrent request won the race for one of the unique keys: look again.
-      if ((error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
-    }
+    // The job that held the key ended or let it go in between: try again.
   }
   throw new Error('could not record the job: the same keys kept changing under concurrent requests');
+}
+
+// The columns of a just-recorded job that the insert leaves to their defaults.
+const NEW_JOB_ROW = {
+  status: 'queued',
+  attempts: 0,
+  worker: null,
+  started_at: null,
+  finished_at: null,
+  files_done: 0,
+  files_total: null,
+  bytes_done: 0,
+  bytes_total: null,
+  result: null,
+  error_code: null,
+  error_message: null,
+  pruned_at: null,
+};
+
+/**
+ * Inserts the job and counts it in one transaction sent as one batch of statements, and answers
+ * when it was created. A taken unique key fails the insert (ER_DUP_ENTRY): nothing is written and
+ * the transaction is rolled back before the connection goes back to the pool.
+ */
+async function recordQueued(
+  db: Db,
+  row: { id: string; kind: JobKind; folder: string; schedule_id: string | null; params: string | null },
+  queuedKey: string | null,
+  idempotencyKey: string | null,
+  fingerprint: string | null,
+): Promise<Date> {
+  const [count, countParams] = countTransitionSql({ kind: row.kind, from: null, to: 'queued' });
+  const connection = await db.getConnection();
+  try {
+    const [results] = await connection.query<RowDataPacket[][]>(
+      `START TRANSACTION;
+       INSERT INTO backup_job (id, kind, folder, schedule_id, params, status, created_at, queued_key,
+         idempotency_key, request_fingerprint)
+       VALUES (?, ?, ?, ?, ?, 'queued', UTC_TIMESTAMP(3), ?, ?, ?);
+       SELECT created_at FROM backup_job WHERE id = ?;
+       ${count};
+       COMMIT`,
+      [
+        row.id,
+        row.kind,
+        row.folder,
+        row.schedule_id,
+        row.params,
+        queuedKey,
+        idempotencyKey,
+        fingerprint,
+        row.id,
+        ...countParams,
+      ],
+    );
+    // Results in statement order: START, INSERT, SELECT, count, COMMIT.
+    const createdAt = results[2]?.[0]?.created_at as Date | undefined;
+    if (!createdAt) throw new Error(`job ${row.id} was not found right after it was inserted`);
+    return createdAt;
+  } catch (error) {
+    await connection.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    connection.release();
+  }
 }
 
 /** The key that marks "a backup of this folder is queued". */

@@ -14,13 +14,18 @@ export interface NewLogEntry {
 export async function insertLog(db: Db | DbConnection, entry: NewLogEntry): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
     'INSERT INTO log (action, parameter, status, job_id, message) VALUES (?, ?, ?, ?, ?)',
-    [
-      entry.action,
-      entry.parameter === null ? null : entry.parameter.slice(0, 1000),
-      entry.status,
-      entry.jobId ?? null,
-      entry.message ? entry.message.slice(0, 2000) : null,
-    ],
+    logValues(entry),
   );
   return result.insertId;
+}
+
+/** The columns of one audit row, cut to what they hold. */
+export function logValues(entry: NewLogEntry): (string | null)[] {
+  return [
+    entry.action,
+    entry.parameter === null ? null : entry.parameter.slice(0, 1000),
+    entry.status,
+    entry.jobId ?? null,
+    entry.message ? entry.message.slice(0, 2000) : null,
+  ];
 }

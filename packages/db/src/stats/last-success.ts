@@ -4,7 +4,7 @@ import type { Db } from '../connection.js';
 /** When the newest successful backup, of any folder, ended; null before the first. */
 export async function lastBackupSuccess(db: Db): Promise<Date | null> {
   const [rows] = await db.query<RowDataPacket[]>(
-    "SELECT MAX(finished_at) AS last FROM backup_job WHERE kind = 'backup' AND status = 'succeeded'",
+    "SELECT MAX(last_finished_at) AS last FROM job_count WHERE kind = 'backup' AND status = 'succeeded'",
   );
   return (rows[0]?.last as Date | null | undefined) ?? null;
 }

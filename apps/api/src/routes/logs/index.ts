@@ -1,6 +1,6 @@
 import { metricsTokensOf, withoutTokens } from '@strongbox/config';
 import { logEntrySchema, logStatusSchema, pageSchema } from '@strongbox/contract';
-import { insertLog, listLogs } from '@strongbox/db';
+import { listLogs } from '@strongbox/db';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -31,7 +31,7 @@ const logPage = pageSchema(logEntrySchema);
 /**
  * GET /logs (and the original design's GET /log): the audit log, oldest first. Each call records a
  * `Get Log` row after its query, so the answer never contains its own row; a request refused for
- * its query (400) records a `FAILED` one.
+ * its query (400) records a `FAILED` one. Rows are written in batches (lib/audit-writer.ts).
  */
 const logs: FastifyPluginAsyncZod = async (app) => {
   for (const url of ['/logs', '/log']) {
@@ -49,21 +49,19 @@ const logs: FastifyPluginAsyncZod = async (app) => {
         },
         onError: async (request, _reply, error) => {
           if (toProblem(error, request.id).statusCode !== 400) return;
-          await insertLog(app.db, {
+          app.audit.record({
             action: 'Get Log',
             parameter: criteria(request),
             status: 'FAILED',
             message: error.message,
-          }).catch((failure: unknown) =>
-            request.log.warn({ err: failure }, 'could not record the Get Log row'),
-          );
+          });
         },
       },
       async (request) => {
         const { limit, cursor, action, status } = request.query;
         const range = parseDateRange(request.query);
         const page = await listLogs(app.db, { ...range, action, status, limit, cursor });
-        await insertLog(app.db, { action: 'Get Log', parameter: criteria(request), status: 'SUCCESS' });
+        app.audit.record({ action: 'Get Log', parameter: criteria(request), status: 'SUCCESS' });
         return page;
       },
     );

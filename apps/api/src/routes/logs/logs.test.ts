@@ -29,7 +29,9 @@ async function logs(query: string, url = '/logs') {
   return t.app.inject({ method: 'GET', url: `${url}${query}` });
 }
 
+// The API writes these rows in batches: write what it holds before reading them.
 async function getLogRows(status: string): Promise<{ parameter: string; message: string | null }[]> {
+  await t.app.audit.flush();
   const [rows] = await t.db.query(
     "SELECT parameter, message FROM log WHERE action = 'Get Log' AND status = ? ORDER BY id",
     [status],

@@ -1,9 +1,10 @@
 import { statsSchema } from '@strongbox/contract';
-import { getStats, insertLog } from '@strongbox/db';
+import { getStats } from '@strongbox/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { responses } from '../../schemas/problem.js';
 
-/** GET /stats (and the original design's GET /stat): totals over backups; records `Get Stats`. */
+/** GET /stats (and the original design's GET /stat): totals over backups; records `Get Stats`
+ * (written in a batch within AUDIT_FLUSH_MS, see lib/audit-writer.ts). */
 const stats: FastifyPluginAsyncZod = async (app) => {
   for (const url of ['/stats', '/stat']) {
     const summary =
@@ -11,7 +12,7 @@ const stats: FastifyPluginAsyncZod = async (app) => {
     const schema = { summary, tags: ['stats'], response: responses({ 200: statsSchema }, []) };
     app.get(url, { schema }, async () => {
       const totals = await getStats(app.db);
-      await insertLog(app.db, { action: 'Get Stats', parameter: null, status: 'SUCCESS' });
+      app.audit.record({ action: 'Get Stats', parameter: null, status: 'SUCCESS' });
       return totals;
     });
   }

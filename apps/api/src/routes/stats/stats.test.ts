@@ -57,6 +57,7 @@ describe('GET /stats', () => {
     expect(body.bytesCopied).toBe(600);
     expect(body.lastSuccessAt).toMatch(ISO_DATE);
 
+    await t.app.audit.flush();
     const [rows] = await t.db.query("SELECT parameter, status FROM log WHERE action = 'Get Stats'");
     expect(rows).toEqual([
       { parameter: null, status: 'SUCCESS' },
