@@ -4,8 +4,9 @@
 // to print a table; `benchEngine()` returns the rows for the repository-wide bench.
 //   node scripts/bench-engine.mjs [--runs 3] [--million] [--only a,b,c,d] [--profile]
 //     [--tools rsync,engine] [--concurrency N]
-// --tools keeps only the tools whose names hold one of the words; --concurrency sets the engine's
-// copy threads (default: the engine's own).
+// --tools keeps only the tools whose names hold one of the words; --concurrency 2,8 runs the engine
+// once per number of copy threads (default: the engine's own); --compare path/to/index.js times
+// another build of the engine beside this one.
 // --profile adds, per scenario and tool, the disk's view of each timed run (/proc/diskstats) and the
 // engine's time per phase, and an engine run with progress reporting (its counting pass) in (a).
 // (d), the 1,000,000-file peak-memory run, takes several minutes and runs only when asked for.
@@ -36,12 +37,15 @@ export async function benchEngine(opts = {}) {
   const disk = diskOf(root);
   // Per `${scenario}\0${tool}`: the disk's view and the engine's phases of every timed run.
   const profiles = new Map();
-  /** The engine's options for one timed run: copy threads when set, a profile to fill when profiling. */
-  const profiled = (extra = {}) => ({
-    ...extra,
-    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-    ...(opts.profile ? { profile: engine.newProfile() } : {}),
-  });
+  /** The engine's options for one timed run: a profile to fill when profiling. */
+  const profiled = (extra = {}) => ({ ...extra, ...(opts.profile ? { profile: engine.newProfile() } : {}) });
+  // --concurrency 2,8,16: one engine tool per number of copy threads, in the same rounds.
+  const engineVariants = opts.concurrency?.length
+    ? opts.concurrency.map((n) => [`strongbox engine x${n}`, { concurrency: n }])
+    : [['strongbox engine', {}]];
+  // --compare path/to/index.js: another build of the engine, timed in the same rounds (A/B trials).
+  const other = opts.compare ? await import(path.resolve(opts.compare)) : null;
+  if (other) engineVariants.push(['strongbox engine (compared build)', { engine: other }]);
   try {
     if (only.has('a') || only.has('c')) {
       log('generating (a): 20,000 files of 100 B-8 KiB in 100 directories');
@@ -80,18 +84,20 @@ export async function benchEngine(opts = {}) {
           return t;
         },
       ]);
-      const engineTool = (extra) => async (i) => {
-        const backupFolder = path.join(root, `bk-${i}`);
-        fs.mkdirSync(backupFolder);
-        const options = profiled(extra);
-        const t = await clock(() =>
-          engine.runBackup({ sourceRoot: root, backupFolder, folder: dir, jobId: `bench-${i}`, ...options }),
-        );
-        lastPhases = options.profile;
-        await rmrf(backupFolder);
-        return t;
-      };
-      tools.push(['strongbox engine', engineTool({})]);
+      const engineTool =
+        ({ engine: which = engine, ...extra }) =>
+        async (i) => {
+          const backupFolder = path.join(root, `bk-${i}`);
+          fs.mkdirSync(backupFolder);
+          const options = profiled(extra);
+          const t = await clock(() =>
+            which.runBackup({ sourceRoot: root, backupFolder, folder: dir, jobId: `bench-${i}`, ...options }),
+          );
+          lastPhases = options.profile;
+          await rmrf(backupFolder);
+          return t;
+        };
+      for (const [name, extra] of engineVariants) tools.push([name, engineTool(extra)]);
       // With progress reporting on, the engine runs its counting pass beside the copy, as a job does.
       if (opts.profile && key === 'a')
         tools.push(['strongbox engine + progress', engineTool({ onProgress() {} })]);
@@ -123,12 +129,12 @@ export async function benchEngine(opts = {}) {
                 return t;
               },
             ],
-            [
-              'strongbox engine',
+            ...engineVariants.map(([name, { engine: which = engine, ...extra }]) => [
+              name,
               async (i) => {
                 const backupFolder = path.join(root, `bk-${i}`);
                 fs.mkdirSync(backupFolder);
-                await engine.runBackup({
+                await which.runBackup({
                   sourceRoot: root,
                   backupFolder,
                   folder: 'small',
@@ -137,9 +143,9 @@ export async function benchEngine(opts = {}) {
                 if (changed) touchFraction(src, changed, i + 7);
                 await settle(dropCaches);
                 let result;
-                const options = profiled();
+                const options = profiled(extra);
                 const t = await clock(async () => {
-                  result = await engine.runBackup({
+                  result = await which.runBackup({
                     sourceRoot: root,
                     backupFolder,
                     folder: 'small',
@@ -154,7 +160,7 @@ export async function benchEngine(opts = {}) {
                 await rmrf(backupFolder);
                 return t;
               },
-            ],
+            ]),
           ],
         ]);
       }
@@ -473,8 +479,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     only: value('--only')?.split(','),
     million: args.includes('--million') || process.env.BENCH_MILLION === '1',
     profile: args.includes('--profile'),
-    concurrency: value('--concurrency') ? Number(value('--concurrency')) : undefined,
+    concurrency: value('--concurrency')?.split(',').map(Number),
     tools: value('--tools')?.split(','),
+    compare: value('--compare'),
   });
   process.stdout.write(`${formatTable(result)}\n`);
   if (args.includes('--profile'))
