@@ -2,7 +2,7 @@
 // bench-engine.mjs), plus the whole job as a user sees it: POST /backups to `succeeded`, through the
 // real API and a worker on throwaway Redis and MariaDB, timed in the same interleaved rounds as (a).
 // Prints one table with ratios to rsync.
-//   npm run bench -- [--runs 3] [--only a,b,c,d] [--million] [--profile]
+//   npm run bench -- [--runs 3] [--only a,b,c,d] [--million] [--profile] [--tools rsync,engine,job]
 // --profile adds the disk's view of every timed run and the engine's time per phase (bench-engine.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,8 @@ const runs = Number(value('--runs') ?? 3);
 const only = value('--only')?.split(',') ?? ['a', 'b', 'c'];
 const million = args.includes('--million') || only.includes('d') || process.env.BENCH_MILLION === '1';
 const profile = args.includes('--profile');
+// --tools rsync,engine,job: only the tools whose names hold one of these words.
+const tools = value('--tools')?.split(',');
 const log = (message) => process.stderr.write(`${message}\n`);
 const JOB_TOOL = 'strongbox whole job (POST → succeeded)';
 
@@ -34,6 +36,7 @@ try {
     log,
     million,
     profile,
+    tools,
     extraTools: stack ? { a: [[JOB_TOOL, () => stack.timeBackup('small')]] } : {},
   });
   if (stack && million) {
