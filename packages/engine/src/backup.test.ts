@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBackup } from './backup.js';
 import { EngineError } from './errors.js';
 import { prepareBackupFolder } from './layout.js';
+import { newProfile, PHASES } from './profile.js';
 import type { Progress } from './progress.js';
 import { formatStagingName, hostHash, jobHash } from './staging.js';
 import { deadPid, listAll, readTree, workspace, writeTree } from './testing/helpers.js';
@@ -172,6 +173,52 @@ describe('runBackup fidelity', () => {
       bytesTotal: result.bytes,
     });
     expect(calls.length).toBeLessThan(50);
+  });
+
+  it('takes progress totals from the previous snapshot at once, then ends at what was done', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) files[`f/d${i % 5}/file-${i}`] = 'z'.repeat(10);
+    await writeTree(ws.src, files);
+    await backup();
+    await writeTree(ws.src, { 'f/d0/new-1': 'abc', 'f/d1/new-2': 'defg' });
+    const calls: Progress[] = [];
+    const result = await backup({ jobId: 'job-2', onProgress: (p) => calls.push(p) });
+    expect(result.files).toBe(52);
+    // The first call already has the previous snapshot's totals: 50 files of 10 bytes.
+    expect(calls[0]!.filesTotal).toBe(50);
+    expect(calls[0]!.bytesTotal).toBe(500);
+    expect(calls.at(-1)).toEqual({ filesDone: 52, filesTotal: 52, bytesDone: 507, bytesTotal: 507 });
+  });
+});
+
+describe("runBackup profile (the bench's --profile)", () => {
+  it('fills every phase it went through: the counting pass on a first backup, links on the next', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) files[`f/d${i % 5}/file-${i}`] = 'y'.repeat(100 + i);
+    await writeTree(ws.src, files);
+    const profile = newProfile();
+    const first = await backup({ profile, onProgress: () => {} });
+    expect(first.copiedFiles).toBe(50);
+    expect(Object.keys(profile).sort()).toEqual([...PHASES].sort());
+    for (const phase of [
+      'walk',
+      'open+read',
+      'write',
+      'hash',
+      'manifest',
+      'flush',
+      'rename',
+      'count',
+    ] as const)
+      expect(profile[phase], phase).toBeGreaterThan(0);
+    expect(profile.link).toBe(0);
+
+    const again = newProfile();
+    const second = await backup({ profile: again, jobId: 'job-2', onProgress: () => {} });
+    expect(second.linkedFiles).toBe(50);
+    expect(again.link).toBeGreaterThan(0);
+    // The totals came from the previous snapshot: no counting pass ran.
+    expect(again.count).toBe(0);
   });
 });
 

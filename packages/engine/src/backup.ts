@@ -8,9 +8,10 @@ import { syncFilesystem } from './flush.js';
 import { type FolderDirectory, openFolderDirectory } from './folder-directory.js';
 import { backupRoot } from './layout.js';
 import { ManifestCursor, ManifestReader, ManifestWriter, OrderedLines, readTrailer } from './manifest.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, manifestLine } from './manifest-entry.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type ManifestTrailer, manifestLine } from './manifest-entry.js';
 import { MANIFEST_SUFFIX, newSnapshotName } from './paths.js';
 import { acquirePool, CancelToken, releasePool, type WorkerPool } from './pool.js';
+import { type BackupProfile, timed } from './profile.js';
 import { type Progress, ProgressThrottle } from './progress.js';
 import { resolveSourceDirectory, type SourceDirectory } from './resolve.js';
 import { listSnapshots, type SnapshotInfo } from './snapshots.js';
@@ -52,6 +53,11 @@ export interface BackupOptions {
    * is what runBackup rejects with. The worker checks there that it still holds the folder's lock.
    */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Filled with milliseconds per phase (walk, open+read, write, hash, manifest, flush, rename …)
+   * for the bench's `--profile`; without it nothing is timed. @internal
+   */
+  profile?: BackupProfile;
   /** Test seams. @internal */
   hooks?: BackupHooks;
 }
@@ -131,10 +137,15 @@ async function backupInto(
     await options.hooks?.at?.('staging-created');
 
     pool = acquirePool(options.concurrency ?? defaultConcurrency());
-    if (options.onProgress) {
+    if (options.onProgress && previous) {
+      // The previous snapshot's totals, at once and without a counting pass competing with the copy
+      // for the same cold metadata reads; progress never reports a total below what is done.
+      progress.filesTotal = previous.trailer.files;
+      progress.bytesTotal = previous.trailer.bytes;
+    } else if (options.onProgress) {
       counter = acquirePool(1, 'count');
-      countingDone = counter
-        .run({ kind: 'count', root: fdPath(source.handle.fd) }, counting)
+      const counted = counter.run({ kind: 'count', root: fdPath(source.handle.fd) }, counting);
+      countingDone = timed(options.profile, 'count', () => counted)
         .then((totals) => {
           progress.filesTotal = totals.files;
           progress.bytesTotal = totals.bytes;
@@ -172,20 +183,26 @@ async function backupInto(
       onChange: () => progress.update(),
       signal: options.signal,
       hooks: options.hooks,
+      profile: options.profile,
     });
-    await lines.flushed();
+    const manifestWriter = writer;
     // The trailer holds the whole result, so that a retry adopting the snapshot answers the same.
-    const tally = { ...finalTally(counters), durationMs: Math.round(performance.now() - started) };
-    await writer.write(`${manifestLine({ end: true, ...tally })}\n`);
-    await writer.close();
+    const tally = await timed(options.profile, 'manifest', async () => {
+      await lines.flushed();
+      const t = { ...finalTally(counters), durationMs: Math.round(performance.now() - started) };
+      await manifestWriter.write(`${manifestLine({ end: true, ...t })}\n`);
+      await manifestWriter.close();
+      return t;
+    });
     writer = undefined;
     if (options.signal?.aborted) throw options.signal.reason;
 
-    await syncFilesystem(root);
+    await timed(options.profile, 'flush', () => syncFilesystem(root));
     await options.beforeCommit?.().catch((reason: unknown) => {
       throw new CommitRefused(reason);
     });
     if (options.signal?.aborted) throw options.signal.reason;
+    const renameStarted = performance.now();
     const name = await freshName(folderDir, options.now ?? new Date());
     // Manifest first: a snapshot directory never exists without its manifest.
     await fsp.rename(manifestPath, `${folderDir.path}/${name}${MANIFEST_SUFFIX}`);
@@ -195,6 +212,7 @@ async function backupInto(
     await removeStaging(folderDir, staging);
     staging = undefined;
     await folderDir.handle.sync();
+    if (options.profile) options.profile.rename += performance.now() - renameStarted;
 
     progress.finish();
     return { snapshot: `${folderDir.key}/${name}`, ...tally };
@@ -215,12 +233,15 @@ class CommitRefused {
   constructor(readonly reason: unknown) {}
 }
 
-/** The newest snapshot of the folder whose manifest is complete: the base for hard links. */
-async function latestComplete(folderDir: FolderDirectory): Promise<SnapshotInfo | null> {
+/** The newest snapshot of the folder whose manifest is complete (the base for hard links), with its trailer. */
+async function latestComplete(
+  folderDir: FolderDirectory,
+): Promise<(SnapshotInfo & { trailer: ManifestTrailer }) | null> {
   const snapshots = await listSnapshots(folderDir);
   for (let i = snapshots.length - 1; i >= 0; i--) {
     const s = snapshots[i]!;
-    if ((await readTrailer(s.manifest)) !== null) return s;
+    const trailer = await readTrailer(s.manifest);
+    if (trailer !== null) return { ...s, trailer };
   }
   return null;
 }

@@ -12,6 +12,7 @@ import { DIR_FLAGS, fdPath } from './fd-path.js';
 import type { ManifestCursor, OrderedLines } from './manifest.js';
 import { dirEntry, manifestLine } from './manifest-entry.js';
 import type { CancelToken, WorkerPool } from './pool.js';
+import { addProfile, type BackupProfile, timed } from './profile.js';
 import { Semaphore } from './semaphore.js';
 import { isSourceProblem } from './source-problem.js';
 import { addTally, addWarning, type CopyCounters } from './tally.js';
@@ -43,6 +44,8 @@ export interface CopyTreeOptions {
   onChange: () => void;
   signal?: AbortSignal | undefined;
   hooks?: CopyHooks | undefined;
+  /** Filled with the time per phase (the bench's --profile); nothing is timed without it. */
+  profile?: BackupProfile | undefined;
 }
 
 /**
@@ -122,7 +125,7 @@ class TreeCopier {
   private async walk(dir: CopiedDirectory): Promise<void> {
     let dirents: Dirent[];
     try {
-      const listing = await readSortedEntries(dir.source);
+      const listing = await timed(this.options.profile, 'walk', () => readSortedEntries(dir.source));
       dirents = listing.entries;
       for (const name of listing.notUtf8) {
         this.options.counters.skipped++;
@@ -164,9 +167,10 @@ class TreeCopier {
   private async enter(parent: CopiedDirectory, name: string, rel: string): Promise<void> {
     const { counters } = this.options;
     await this.options.hooks?.beforeOpenDirectory?.(rel);
+    const { profile } = this.options;
     let source: fsp.FileHandle;
     try {
-      source = await openChildDirectory(parent.source, name);
+      source = await timed(profile, 'walk', () => openChildDirectory(parent.source, name));
     } catch (error) {
       const code = errnoOf(error);
       if (!isSourceProblem(error)) throw toEngineError(error, `opening ${rel}`);
@@ -184,14 +188,14 @@ class TreeCopier {
     let dir: CopiedDirectory;
     let st: BigIntStats;
     try {
-      st = await source.stat({ bigint: true });
+      st = await timed(profile, 'walk', () => source.stat({ bigint: true }));
       if (this.options.exclude?.some((x) => x.dev === st.dev && x.ino === st.ino)) {
         await source.close();
         addWarning(counters, `the backup folder lies inside the source, not copied: ${rel}`);
         return;
       }
       this.track(source);
-      const dest = this.track(await createChildDirectory(parent.dest, name));
+      const dest = this.track(await timed(profile, 'walk', () => createChildDirectory(parent.dest, name)));
       dir = copiedDirectory(parent, rel, source, true, dest, st);
     } catch (error) {
       if (!this.openHandles.has(source)) await source.close();
@@ -203,11 +207,12 @@ class TreeCopier {
 
   /** Hands a batch to the threads once a slot is free; its lines keep their place in the manifest. */
   private async dispatch(dir: CopiedDirectory, entries: BatchEntry[]): Promise<void> {
-    await this.batchSlots.acquire();
+    const { counters, lines, previous, profile } = this.options;
+    await timed(profile, 'wait', () => this.batchSlots.acquire());
     this.check();
-    const { counters, lines, previous } = this.options;
     // Manifest text waiting for a slow disk must not pile up in memory.
-    if (lines && lines.backlog > MAX_MANIFEST_BACKLOG) await lines.flushed();
+    if (lines && lines.backlog > MAX_MANIFEST_BACKLOG)
+      await timed(profile, 'manifest', () => lines.flushed());
     const seq = lines?.reserve() ?? 0;
     let partial = 0;
     dir.pending++;
@@ -219,6 +224,7 @@ class TreeCopier {
         relDir: dir.rel,
         prevDir: previous ? (dir.rel === '' ? previous.dir : `${previous.dir}/${dir.rel}`) : null,
         hash: this.options.hash,
+        profile: profile !== undefined,
         entries,
       },
       this.options.cancel,
@@ -232,6 +238,7 @@ class TreeCopier {
       .then((result) => {
         counters.partialBytes -= partial;
         addTally(counters, result);
+        if (profile && result.profile) addProfile(profile, result.profile);
         lines?.fill(seq, result.lines.length > 0 ? `${result.lines.join('\n')}\n` : '');
         this.options.onChange();
         this.complete(dir);
@@ -252,7 +259,9 @@ class TreeCopier {
     if (!completePiece(dir)) return;
     this.openHandles.delete(dir.dest);
     if (dir.ownsSource) this.openHandles.delete(dir.source);
-    const finished = finishDirectory(dir, this.failure === undefined)
+    const finished = timed(this.options.profile, 'walk', () =>
+      finishDirectory(dir, this.failure === undefined),
+    )
       .then(() => {
         if (dir.parent) this.complete(dir.parent);
         else this.resolveDone();

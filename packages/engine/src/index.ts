@@ -4,6 +4,7 @@ export { folderOfKey } from './folder-directory.js';
 export { decodeFolderKey, folderKey } from './folder-key.js';
 export { LAYOUT_VERSION, prepareBackupFolder } from './layout.js';
 export type { ManifestEntry, ManifestHeader, ManifestTrailer, SourceRecord } from './manifest-entry.js';
+export { type BackupProfile, newProfile, PHASES, type Phase } from './profile.js';
 export type { Progress } from './progress.js';
 export { type RestoreOptions, type RestoreResult, restoreSnapshot } from './restore.js';
 export { applyRetention, type RetentionOptions, type RetentionResult } from './retention.js';

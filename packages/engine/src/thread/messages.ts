@@ -4,6 +4,7 @@
  * declared here and its result has the type that belongs to its kind.
  */
 import type { ManifestEntry } from '../manifest-entry.js';
+import type { BackupProfile } from '../profile.js';
 import type { CopyTally } from '../tally.js';
 
 /** One file or symlink of a batch, named as in its directory. */
@@ -28,12 +29,16 @@ export interface BatchTask {
   prevDir: string | null;
   /** Hash every copied file (SHA-256) for the manifest. */
   hash: boolean;
+  /** Time the batch's calls by phase (the bench's --profile); false costs nothing. */
+  profile?: boolean;
   entries: BatchEntry[];
 }
 
 /** The batch's tally, and its manifest lines (without newlines) in entry order. */
 export interface BatchResult extends CopyTally {
   lines: string[];
+  /** Milliseconds by phase, when the task asked for them. */
+  profile?: Partial<BackupProfile>;
 }
 
 /** Counts the files and bytes below a directory, for progress totals. */
