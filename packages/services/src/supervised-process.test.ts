@@ -15,9 +15,9 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-// A node process that prints `ready`, then waits; with `stubborn`, it ignores SIGTERM.
-const script = (stubborn: boolean) =>
-  `${stubborn ? "process.on('SIGTERM', () => console.log('ignoring SIGTERM'));" : ''}` +
+// A node process that prints `ready`, then waits; with `ignoresTerm`, it ignores SIGTERM.
+const script = (ignoresTerm: boolean) =>
+  `${ignoresTerm ? "process.on('SIGTERM', () => console.log('ignoring SIGTERM'));" : ''}` +
   "console.log('ready'); setInterval(() => {}, 1000);";
 
 function nodeProcess(name: string, code: string, lines: string[]) {
@@ -38,11 +38,11 @@ describe('stopProcess', () => {
 
   it('sends SIGKILL to a process that ignores SIGTERM, once the timeout has passed', async () => {
     const lines: string[] = [];
-    const stubborn = nodeProcess('stubborn', script(true), lines);
-    await waitUntilReady(stubborn, { probe: async () => lines.includes('ready') });
-    await stopProcess(stubborn.child, { timeoutMs: 200 });
-    expect(stubborn.child.signalCode).toBe('SIGKILL');
-    expect(await stubborn.exited).toBe('signal SIGKILL');
+    const deaf = nodeProcess('deaf', script(true), lines);
+    await waitUntilReady(deaf, { probe: async () => lines.includes('ready') });
+    await stopProcess(deaf.child, { timeoutMs: 200 });
+    expect(deaf.child.signalCode).toBe('SIGKILL');
+    expect(await deaf.exited).toBe('signal SIGKILL');
     expect(lines).toContain('ignoring SIGTERM');
   });
 
@@ -78,16 +78,16 @@ describe('spawnProcess', () => {
 
   it('stops with the timeout it was spawned with', async () => {
     const lines: string[] = [];
-    const stubborn = spawnProcess({
-      name: 'stubborn',
+    const deaf = spawnProcess({
+      name: 'deaf',
       command: process.execPath,
       args: ['-e', script(true)],
       output: { lines: (line) => lines.push(line) },
       stopTimeoutMs: 100,
     });
-    await waitUntilReady(stubborn, { probe: async () => lines.includes('ready') });
-    await stubborn.stop();
-    expect(await stubborn.exited).toBe('signal SIGKILL');
+    await waitUntilReady(deaf, { probe: async () => lines.includes('ready') });
+    await deaf.stop();
+    expect(await deaf.exited).toBe('signal SIGKILL');
   });
 });
 
