@@ -94,11 +94,11 @@ describe('a backup of a missing folder', () => {
     expect(ok.body).toMatchObject({ status: 'succeeded', result: { files: 1 } });
   });
 
-  it('refuses a path that escapes the source root through a symlink (500, as every other failure)', async () => {
+  it('refuses a path that escapes the source root through a symlink (422, as a client error)', async () => {
     await symlink(stack.backupFolder, path.join(stack.sourceRoot, 'escape'));
     const escaped = await call(stack, 'POST', '/backups?wait=30', { folder: 'escape' });
     expect(escaped.body).toMatchObject({ status: 'failed', error: { code: 'OUTSIDE_SOURCE_ROOT' } });
-    expect(escaped.status).toBe(500);
+    expect(escaped.status).toBe(422);
   });
 });
 

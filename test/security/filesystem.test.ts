@@ -100,21 +100,21 @@ describe('a folder that is, or runs through, a symlink', () => {
     ['relative, leaving the root', 'relative-out', ['../canary']],
     ['a chain of three leading outside', 'chain1', ['chain2', 'chain3', 'CANARY']],
     ['a chain whose last link is relative', 'rchain1', ['rchain2', '../canary/dir']],
-  ])('%s is refused: 500 OUTSIDE_SOURCE_ROOT, no snapshot made', async (_, folder, links) => {
+  ])('%s is refused: 422 OUTSIDE_SOURCE_ROOT, no snapshot made', async (_, folder, links) => {
     const names = [folder, ...links.slice(0, -1)];
     for (const [i, name] of names.entries()) {
       const target = (links[i] as string).replace('CANARY', stack.canary);
       await symlink(target, source(name));
     }
-    const job = expectJob(await backup(folder), 500, 'OUTSIDE_SOURCE_ROOT');
+    const job = expectJob(await backup(folder), 422, 'OUTSIDE_SOURCE_ROOT');
     expect(job.error.message).not.toContain(stack.sourceRoot);
     expect(job.error.message).not.toContain(stack.canary);
     expect(await readdir(stack.backupFolder)).not.toContain(folder);
   });
 
-  it('a folder below a symlink to outside is refused: 500 OUTSIDE_SOURCE_ROOT', async () => {
+  it('a folder below a symlink to outside is refused: 422 OUTSIDE_SOURCE_ROOT', async () => {
     await symlink(stack.canary, source('parent-link'));
-    expectJob(await backup('parent-link/dir'), 500, 'OUTSIDE_SOURCE_ROOT');
+    expectJob(await backup('parent-link/dir'), 422, 'OUTSIDE_SOURCE_ROOT');
   });
 
   it('a chain that stays inside the root is followed: 200', async () => {
@@ -162,12 +162,12 @@ describe('symlinks inside a folder', () => {
     expect(await contentsBelow(snapshot)).toEqual(['own']);
   });
 
-  it('are restored as links, and a restore through one of them is 500 OUTSIDE_SOURCE_ROOT', async () => {
+  it('are restored as links, and a restore through one of them is 422 OUTSIDE_SOURCE_ROOT', async () => {
     const restored = expectJob(await restore(backupId, { target: 'restored-links' }), 200, null);
     expect(restored.result).toMatchObject({ target: 'restored-links', files: 5 });
     expect(await readlink(source('restored-links/canary'))).toBe(stack.canary);
     const through = await restore(backupId, { target: 'restored-links/canary/new' });
-    expectJob(through, 500, 'OUTSIDE_SOURCE_ROOT');
+    expectJob(through, 422, 'OUTSIDE_SOURCE_ROOT');
   });
 
   it.each([
@@ -175,10 +175,10 @@ describe('symlinks inside a folder', () => {
     ['canary/dir', 'a link to the canary'],
     ['etc/passwd', 'a link to /etc'],
   ])(
-    'a restore path %s, through %s kept in the snapshot, is 500 NO_SUCH_PATH and restores nothing',
+    'a restore path %s, through %s kept in the snapshot, is 404 NO_SUCH_PATH and restores nothing',
     async (snapshotPath) => {
       const target = `via-${snapshotPath.replaceAll('/', '-')}`;
-      expectJob(await restore(backupId, { target, path: snapshotPath }), 500, 'NO_SUCH_PATH');
+      expectJob(await restore(backupId, { target, path: snapshotPath }), 404, 'NO_SUCH_PATH');
       expect(await readdir(stack.sourceRoot)).not.toContain(target);
     },
   );
@@ -210,12 +210,12 @@ describe('symlinks inside a folder', () => {
     expect(await readlink(path.join(stack.backupFolder, job.result.snapshot, 'sub'))).toBe(stack.canary);
   });
 
-  it('swapped in for the folder itself, is refused: 500 OUTSIDE_SOURCE_ROOT', async () => {
+  it('swapped in for the folder itself, is refused: 422 OUTSIDE_SOURCE_ROOT', async () => {
     await makeFolder(stack, 'swapped', { 's.txt': 's' });
     expectJob(await backup('swapped'), 200, null);
     await rename(source('swapped'), source('swapped-away'));
     await symlink(stack.canary, source('swapped'));
-    expectJob(await backup('swapped'), 500, 'OUTSIDE_SOURCE_ROOT');
+    expectJob(await backup('swapped'), 422, 'OUTSIDE_SOURCE_ROOT');
   });
 });
 
@@ -237,18 +237,18 @@ describe('restore targets on a hostile tree', () => {
   );
 
   it.each(['outlink/secret.txt', 'outlink/absent.txt'])(
-    '%s ends 500 OUTSIDE_SOURCE_ROOT: the same answer whether or not a file is there',
+    '%s ends 422 OUTSIDE_SOURCE_ROOT: the same answer whether or not a file is there',
     async (target) => {
-      const job = expectJob(await restore(backupId, { target }), 500, 'OUTSIDE_SOURCE_ROOT');
+      const job = expectJob(await restore(backupId, { target }), 422, 'OUTSIDE_SOURCE_ROOT');
       expect(job.error.message).not.toContain(stack.canary);
     },
   );
 
   it.each(['etclink/strongbox-restored', 'etclink/cron.d/strongbox-restored'])(
-    '%s (through a symlink to /etc) ends 500 OUTSIDE_SOURCE_ROOT and writes nothing there',
+    '%s (through a symlink to /etc) ends 422 OUTSIDE_SOURCE_ROOT and writes nothing there',
     async (target) => {
       await symlink('/etc', source('etclink')).catch(() => undefined);
-      expectJob(await restore(backupId, { target }), 500, 'OUTSIDE_SOURCE_ROOT');
+      expectJob(await restore(backupId, { target }), 422, 'OUTSIDE_SOURCE_ROOT');
       const written = path.join('/etc', target.slice('etclink/'.length));
       await expect(access(written)).rejects.toMatchObject({ code: 'ENOENT' });
     },

@@ -205,7 +205,7 @@ describe('restore targets and paths', () => {
       target: 'missing-path',
       path: `sub/${'p'.repeat(250)}`,
     });
-    expect(answer.status).toBe(500);
+    expect(answer.status).toBe(404);
     expect(answer.body).toMatchObject({ status: 'failed', error: { code: 'NO_SUCH_PATH' } });
   });
 });

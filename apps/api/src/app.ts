@@ -22,6 +22,7 @@ import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import queryEncoding from './plugins/query-encoding.js';
 import rateLimit from './plugins/rate-limit.js';
+import strictQuery from './plugins/strict-query.js';
 import backups from './routes/backups/index.js';
 import health from './routes/health/index.js';
 import logs from './routes/logs/index.js';
@@ -97,7 +98,7 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
 
 /**
  * The API as a plugin: our services, error handling, security headers, the rate limit (before
- * authentication, so that wrong tokens count), auth, metrics and the OpenAPI document (before the
+ * authentication, so that wrong tokens count), auth, the query string's checks, metrics and the OpenAPI document (before the
  * routes, so that they see every route), then the routes and the dashboard.
  */
 export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
@@ -109,6 +110,7 @@ export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
   await app.register(rateLimit);
   await app.register(auth);
   await app.register(queryEncoding);
+  await app.register(strictQuery);
   await app.register(openapi);
   await app.register(metrics);
   await app.register(health);

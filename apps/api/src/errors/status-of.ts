@@ -9,8 +9,10 @@ export const STATUS_BY_CODE = {
   MALFORMED_REQUEST: 400,
   VALIDATION: 400,
   INVALID_JSON: 400,
+  INVALID_FORM: 400,
   INVALID_URL: 400,
   INVALID_QUERY: 400,
+  UNKNOWN_PARAMETER: 400,
   INVALID_FOLDER: 400,
   INVALID_TARGET: 400,
   INVALID_PATH: 400,
@@ -19,6 +21,7 @@ export const STATUS_BY_CODE = {
   INVALID_SCHEDULE: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -30,9 +33,23 @@ export const STATUS_BY_CODE = {
   SNAPSHOT_UNAVAILABLE: 409,
   TARGET_EXISTS: 409,
   CANCELLED: 409,
-  // How a job ended, for `?wait`: as the contract says, these two, and every other failure is a 500.
+  // How a job ended, for `?wait`. What the request asked for was wrong (a 4xx, as if the API had
+  // found it out itself): every code the engine has is listed here or below, and a test fails for
+  // an engine code that is in neither place.
   NO_SUCH_DIRECTORY: 404,
+  NO_SUCH_PATH: 404,
   NOT_A_DIRECTORY: 422,
+  OUTSIDE_SOURCE_ROOT: 422,
+  // The snapshot went between the request and the job: the same answer as SNAPSHOT_UNAVAILABLE.
+  NO_SUCH_SNAPSHOT: 409,
+  // …or the server could not do what was asked: the job's body says why.
+  NO_SPACE: 500,
+  IO_ERROR: 500,
+  SNAPSHOT_CORRUPT: 500,
+  UNKNOWN_LAYOUT: 500,
+  WORKER_LOST: 500,
+  FOLDER_LOCK_LOST: 500,
+  INTERRUPTED: 500,
   // Bull Board actions the API's rules refuse (see plugins/bull-board-guard.ts).
   ACTION_REFUSED: 409,
   // Ours.

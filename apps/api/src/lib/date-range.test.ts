@@ -60,10 +60,21 @@ describe('parseDateRange', () => {
     );
   });
 
+  it('takes startdate and enddate as names for from and to', () => {
+    expect(parseDateRange({ startdate: '2026-11-01', enddate: '2026-11-02T12:00:00Z' })).toEqual({
+      from: new Date('2026-11-01T00:00:00.000Z'),
+      before: new Date('2026-11-02T12:00:00.001Z'),
+    });
+  });
+
   it('refuses a bound given twice with different values', () => {
     const error = refusal(() => parseDateRange({ from: '2026-11-01', start: '2026-11-02' }));
     expect(error.code).toBe('INVALID_DATE_RANGE');
     expect(error.message).toContain('start');
+    const third = refusal(() =>
+      parseDateRange({ to: '2026-11-01', end: '2026-11-01', enddate: '2026-11-03' }),
+    );
+    expect(third.message).toBe('to and enddate name the same bound: give only one of them');
   });
 
   it.each([

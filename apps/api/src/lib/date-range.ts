@@ -1,12 +1,23 @@
 import { ApiError } from '../errors/api-error.js';
 
-/** The date bounds of GET /logs as the client named them (`start`/`end` are the original names). */
+/**
+ * The date bounds of GET /logs as the client named them: `start`/`end` and `startdate`/`enddate`
+ * are the original design's names for `from`/`to`.
+ */
 export interface DateRangeQuery {
   from?: string | undefined;
   to?: string | undefined;
   start?: string | undefined;
   end?: string | undefined;
+  startdate?: string | undefined;
+  enddate?: string | undefined;
 }
+
+/** The names of each bound, ours first. */
+export const BOUND_NAMES = {
+  from: ['from', 'start', 'startdate'],
+  to: ['to', 'end', 'enddate'],
+} as const satisfies Record<string, readonly (keyof DateRangeQuery)[]>;
 
 /** Bounds for the log query: `from` inclusive, `before` exclusive. */
 export interface DateRange {
@@ -20,15 +31,15 @@ const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9
 const EXPECTED = 'expected a day such as 2026-11-22 or an ISO-8601 instant such as 2026-11-22T01:02:03Z';
 
 /**
- * Reads `from`/`to` (or `start`/`end`). A day (`YYYY-MM-DD`, UTC) covers the whole day on either
+ * Reads `from`/`to` (or `start`/`end`, or `startdate`/`enddate`). A day (`YYYY-MM-DD`, UTC) covers the whole day on either
  * side; an instant is inclusive too. Both bounds are optional. Every year from 0000 to 9999 is a
  * year: `to=9999-12-31` is a real bound (beyond every row), not an error.
  *
  * @throws ApiError INVALID_DATE_RANGE naming the parameter that is wrong.
  */
 export function parseDateRange(query: DateRangeQuery): DateRange {
-  const lower = pick(query, 'from', 'start');
-  const upper = pick(query, 'to', 'end');
+  const lower = pick(query, BOUND_NAMES.from);
+  const upper = pick(query, BOUND_NAMES.to);
   const range: DateRange = {};
   let last: Date | undefined;
   if (lower) range.from = parseBound(lower.name, lower.value).first;
@@ -46,18 +57,21 @@ export function parseDateRange(query: DateRangeQuery): DateRange {
   return range;
 }
 
-function pick(query: DateRangeQuery, name: 'from' | 'to', alias: 'start' | 'end') {
-  const value = query[name];
-  const aliased = query[alias];
-  if (value !== undefined && aliased !== undefined && value !== aliased) {
+// The bound under whichever of its names the client gave; two names with different values are refused.
+function pick(query: DateRangeQuery, names: readonly (keyof DateRangeQuery)[]) {
+  const given = names.flatMap((name) => {
+    const value = query[name];
+    return value === undefined ? [] : [{ name, value }];
+  });
+  const [first] = given;
+  const other = given.find((bound) => bound.value !== first?.value);
+  if (first && other) {
     throw new ApiError(
       'INVALID_DATE_RANGE',
-      `${name} and ${alias} name the same bound: give only one of them`,
+      `${first.name} and ${other.name} name the same bound: give only one of them`,
     );
   }
-  if (value !== undefined) return { name, value };
-  if (aliased !== undefined) return { name: alias, value: aliased };
-  return undefined;
+  return first;
 }
 
 /** The first and last millisecond a bound covers. */

@@ -10,8 +10,12 @@ const EXAMPLES: Record<ErrorCode, string> = {
     'The request is not well-formed HTTP/1.1 (a control character in a header, a bad request line…)',
   VALIDATION: 'body.folder: Invalid input: expected string, received number',
   INVALID_JSON: 'The request body is not valid JSON: send a JSON object such as {"folder": "photos/2024"}',
+  INVALID_FORM:
+    'The form body is not valid percent-encoded UTF-8: percent-encode each byte of the UTF-8 text (curl --data-urlencode path_to_folder=NAME does)',
   INVALID_URL: 'The URL is not valid: percent-encode special characters in it (e.g. "/" as %2F)',
   INVALID_QUERY: 'querystring.limit: Too small: expected number to be >=1',
+  UNKNOWN_PARAMETER:
+    'Unknown query parameter "state": GET /backups takes kind, status, folder, limit, cursor',
   INVALID_FOLDER: 'The folder must not have "." or ".." segments: got "../etc"',
   INVALID_TARGET: 'The target must be relative to the source root, not absolute: got "/etc"',
   INVALID_PATH: 'The path must not have empty segments (leading, trailing or double "/"): got "a//b"',
@@ -21,6 +25,8 @@ const EXAMPLES: Record<ErrorCode, string> = {
     'The cron expression "61 * * * *" cannot run: Constraint error, got value 61 expected range 0-59',
   UNAUTHORIZED: 'This server needs a token: send Authorization: Bearer <token>',
   NOT_FOUND: 'There is no job with id "5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69"',
+  METHOD_NOT_ALLOWED:
+    'GET never starts a backup: send POST /backup/photos%2F2024 (curl -X POST), or POST /backups with {"folder": "photos/2024"}',
   REQUEST_TIMEOUT: 'The request did not arrive in time: send it whole, without pausing',
   PAYLOAD_TOO_LARGE: 'The request body is too large: it may be at most 64 KiB',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be JSON: send it with Content-Type: application/json',
@@ -35,7 +41,18 @@ const EXAMPLES: Record<ErrorCode, string> = {
   TARGET_EXISTS: 'Target already exists: restored/photos',
   CANCELLED: 'Cancelled at the request of a client before it started',
   NO_SUCH_DIRECTORY: 'No such directory: photos/2024',
+  NO_SUCH_PATH: 'No such path in snapshot photos/2024/20261122T020032Z-accbce: sub/dir',
   NOT_A_DIRECTORY: 'Not a directory: notes.txt',
+  OUTSIDE_SOURCE_ROOT: 'Outside the source root: photos/link-to-etc',
+  NO_SUCH_SNAPSHOT: 'No such snapshot: photos/2024/20261122T020032Z-accbce',
+  NO_SPACE: 'No space left on the backup filesystem while copying photos/2024/a.jpg',
+  IO_ERROR: 'I/O error while reading photos/2024/a.jpg: input/output error (EIO)',
+  SNAPSHOT_CORRUPT:
+    'Snapshot photos/2024/20261122T020032Z-accbce differs from its manifest: a.jpg (content differs)',
+  UNKNOWN_LAYOUT: 'The backup folder has layout version 9, which this Strongbox does not know (it knows 1)',
+  WORKER_LOST: 'The workers running this job stopped more often than the queue allows',
+  FOLDER_LOCK_LOST: 'The lock on the folder was lost (the database restarted) while the backup ran',
+  INTERRUPTED: 'The worker stopped while the job ran',
   ACTION_REFUSED: 'Job 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 has ended (failed): start a new one instead',
   INTERNAL: 'The server could not complete the request; its log has the details under request id req-1f',
   UNAVAILABLE: 'Not ready: Redis did not answer',
@@ -122,24 +139,24 @@ export interface ResponsesOptions {
 // How a job may end when a client waits for it, by the status it is answered with, and an example.
 const JOB_OUTCOMES: Record<number, { when: string; code: string; message: string }> = {
   404: {
-    when: 'the job failed with NO_SUCH_DIRECTORY',
+    when: 'the job failed with NO_SUCH_DIRECTORY or NO_SUCH_PATH',
     code: 'NO_SUCH_DIRECTORY',
     message: EXAMPLES.NO_SUCH_DIRECTORY,
   },
   409: {
-    when: 'the job was cancelled, or a restore found its target (TARGET_EXISTS)',
+    when: 'the job was cancelled, a restore found its target (TARGET_EXISTS), or the snapshot was gone (NO_SUCH_SNAPSHOT)',
     code: 'CANCELLED',
     message: EXAMPLES.CANCELLED,
   },
   422: {
-    when: 'the job failed with NOT_A_DIRECTORY',
+    when: 'the job failed with NOT_A_DIRECTORY or OUTSIDE_SOURCE_ROOT',
     code: 'NOT_A_DIRECTORY',
     message: EXAMPLES.NOT_A_DIRECTORY,
   },
   500: {
-    when: 'the job failed with another code (OUTSIDE_SOURCE_ROOT, NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, …)',
+    when: 'the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …)',
     code: 'IO_ERROR',
-    message: 'I/O error while reading photos/2024/a.jpg: input/output error (EIO)',
+    message: EXAMPLES.IO_ERROR,
   },
 };
 

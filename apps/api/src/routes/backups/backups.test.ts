@@ -1,7 +1,7 @@
 import type { Job } from '@strongbox/contract';
-import { finishJob, listJobs, startJob } from '@strongbox/db';
+import { finishJob, startJob } from '@strongbox/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupResult } from '../../testing/jobs.js';
+import { backupResult, endWhenRecorded } from '../../testing/jobs.js';
 import { ISO_DATE, startTestApp, type TestApp } from '../../testing/test-app.js';
 
 let t: TestApp;
@@ -248,22 +248,9 @@ describe('POST /backups', () => {
 });
 
 describe('POST /backups?wait=N', () => {
-  // Plays the worker: waits until the API has recorded the job, then ends it.
-  async function endWhenRecorded(folder: string, end: (job: Job) => Promise<unknown>): Promise<void> {
-    for (;;) {
-      const [job] = (await listJobs(t.db, { folder, limit: 1 })).items;
-      if (job) {
-        await startJob(t.db, job.id, 'test:1');
-        await end(job);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   it('answers 200 with the job when it succeeds while the client waits', async () => {
     const answer = post('wait/ok', {}, '?wait=60');
-    await endWhenRecorded('wait/ok', (job) =>
+    await endWhenRecorded(t.db, 'wait/ok', (job) =>
       finishJob(t.db, job.id, { status: 'succeeded', kind: 'backup', result: backupResult('wait/ok/s1') }),
     );
     const response = await answer;
@@ -279,7 +266,7 @@ describe('POST /backups?wait=N', () => {
 
   it('answers 404 with the job when the folder does not exist', async () => {
     const answer = post('wait/missing', {}, '?wait=60');
-    await endWhenRecorded('wait/missing', (job) =>
+    await endWhenRecorded(t.db, 'wait/missing', (job) =>
       finishJob(t.db, job.id, {
         status: 'failed',
         error: { code: 'NO_SUCH_DIRECTORY', message: 'No such directory: wait/missing' },

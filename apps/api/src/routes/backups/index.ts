@@ -8,11 +8,13 @@ import { QUERY_ERRORS, responses } from '../../schemas/problem.js';
 import { cancelJob } from './cancel-job.js';
 import createBackup from './create.js';
 import { findJob } from './find-job.js';
+import originalClients from './original-clients.js';
 import snapshotJobs from './snapshot-jobs.js';
 
 /** Jobs of every kind live under /backups: read, list, cancel; and the routes that start them. */
 const backups: FastifyPluginAsyncZod = async (app) => {
   await app.register(createBackup);
+  await app.register(originalClients);
   await app.register(snapshotJobs);
 
   app.get(

@@ -191,7 +191,7 @@ describe('POST /backups/{id}/restore', () => {
     }
   });
 
-  it('waits for the restore with ?wait like a backup', async () => {
+  it('waits for the restore with ?wait like a backup: 404 for a path the snapshot does not have', async () => {
     const backupId = await succeededBackup('restore/wait');
     const first = (
       await t.app.inject({
@@ -212,7 +212,7 @@ describe('POST /backups/{id}/restore', () => {
       headers: { 'idempotency-key': 'restore-wait' },
       payload: { target: 'restored/wait' },
     });
-    expect(waited.statusCode).toBe(500);
+    expect(waited.statusCode).toBe(404);
     expect(waited.json()).toMatchObject({ id: first.id, status: 'failed', error: { code: 'NO_SUCH_PATH' } });
   });
 });

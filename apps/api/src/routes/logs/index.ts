@@ -20,6 +20,8 @@ const querystring = z.object({
     .meta({ examples: ['2026-11-22T12:00:00Z'] }),
   start: bound.describe('the original design’s name for from'),
   end: bound.describe('the original design’s name for to'),
+  startdate: bound.describe('the original design’s other name for from'),
+  enddate: bound.describe('the original design’s other name for to'),
   action: z.string().max(100).optional().describe('e.g. Backup, Get Log, Get Stats'),
   status: logStatusSchema.optional(),
   limit: limitSchema,

@@ -92,6 +92,28 @@ describe('GET /logs', () => {
     expect(parameters(response.json())).toEqual(['second/day', 'third/day']);
   });
 
+  it("accepts the original design doc's startdate and enddate as from and to", async () => {
+    const response = await logs('?startdate=2020-01-02&enddate=2020-01-02');
+    expect(response.statusCode).toBe(200);
+    expect(parameters(response.json())).toEqual(['second/day']);
+  });
+
+  it('refuses a misspelt parameter with 400 UNKNOWN_PARAMETER instead of answering every row, recording a FAILED row', async () => {
+    const response = await logs('?form=2030-01-01');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'UNKNOWN_PARAMETER',
+      message:
+        'Unknown query parameter "form": GET /logs takes from, to, start, end, startdate, enddate, action, status, limit, cursor',
+    });
+    expect((await getLogRows('FAILED')).at(-1)).toEqual({
+      parameter: 'form=2030-01-01',
+      message: response.json().message,
+    });
+  });
+
   it('filters by action and status', async () => {
     const response = await logs('?action=Backup&status=SUCCESS');
     expect(parameters(response.json())).toEqual(ROWS.map(([, parameter]) => parameter));
