@@ -66,6 +66,7 @@ const metrics: FastifyPluginAsync = async (app) => {
     {
       config: { metrics: true },
       schema: {
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics of the API',
         tags: ['operations'],
         response: responses(

@@ -3,10 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceApp } from '../app.js';
+import { openapiPath } from '../lib/openapi-path.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
-
-// What the dashboard and Swagger UI serve for themselves: pages and their assets, not the API.
-const NOT_API = ['/admin/queues', '/docs'];
 
 // @fastify/swagger moves a schema's examples beside it, into the media type.
 interface Media {
@@ -15,16 +13,26 @@ interface Media {
   examples?: Record<string, { value: unknown }>;
 }
 interface Operation {
+  operationId?: string;
+  security?: unknown[];
   parameters?: { name: string; in: string }[];
   requestBody?: { content: Record<string, Media> };
-  responses: Record<string, { content?: Record<string, Media> }>;
+  responses: Record<
+    string,
+    { description: string; headers?: Record<string, unknown>; content?: Record<string, Media> }
+  >;
 }
-type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
+type Document = {
+  openapi: string;
+  servers?: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
 
 describe('the OpenAPI document', () => {
   let t: TestApp;
   let app: FastifyInstance;
-  const routes: { method: string; url: string }[] = [];
+  const routes: { method: string; url: string; hidden: boolean }[] = [];
   let document: Document;
 
   beforeAll(async () => {
@@ -34,7 +42,10 @@ describe('the OpenAPI document', () => {
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     app.addHook('onRoute', (route) => {
-      for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+      // No schema, or a hidden one: the dashboard's and Swagger UI's pages and assets, and the GETs
+      // answered 405, which API.md describes.
+      const hidden = !route.schema || (route.schema as { hide?: boolean }).hide === true;
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden });
     });
     await app.register(serviceApp, {
       config: t.config,
@@ -62,9 +73,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('documents every route the API registers', () => {
-    const api = routes.filter(
-      (route) => route.method !== 'HEAD' && !NOT_API.some((prefix) => route.url.startsWith(prefix)),
-    );
+    const api = routes.filter((route) => route.method !== 'HEAD' && !route.hidden);
     // Enough to know the hook saw the routes: the job routes, schedules, logs, health, metrics.
     expect(api.length).toBeGreaterThanOrEqual(20);
     const missing = api.filter(
@@ -106,18 +115,89 @@ describe('the OpenAPI document', () => {
   });
 
   it('names the error codes a route answers: INVALID_SCHEDULE on POST /schedules, NOT_FOUND on GET /backups/{id}', () => {
+    // A `Problem`, with `code` narrowed to the codes of that route and status.
     const codeEnum = (path: string, method: string, status: string) => {
       const schema = document.paths[path]?.[method]?.responses[status]?.content?.['application/json']
-        ?.schema as {
-        properties: { code: { enum: string[] } };
-      };
-      return schema.properties.code.enum;
+        ?.schema as { allOf: [{ $ref: string }, { properties: { code: { enum: string[] } } }] };
+      expect(schema.allOf[0]).toEqual({ $ref: '#/components/schemas/Problem' });
+      return schema.allOf[1].properties.code.enum;
     };
     expect(codeEnum('/schedules', 'post', '400')).toEqual(
       expect.arrayContaining(['INVALID_FOLDER', 'INVALID_SCHEDULE', 'VALIDATION', 'INVALID_JSON']),
     );
     expect(codeEnum('/backups/{id}', 'get', '404')).toEqual(['NOT_FOUND']);
     expect(codeEnum('/backups/{id}', 'delete', '409')).toEqual(['JOB_NOT_CANCELLABLE']);
+  });
+
+  it('names the shapes clients use as components, and refers to them', () => {
+    const names = Object.keys(document.components.schemas);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Job',
+        'BackupJob',
+        'BackupResult',
+        'JobPage',
+        'LogPage',
+        'Stats',
+        'Schedule',
+        'Problem',
+      ]),
+    );
+    const created = document.paths['/backups']?.post?.responses['202']?.content?.['application/json'];
+    expect(created?.schema).toEqual({ $ref: '#/components/schemas/Job' });
+    const backupResult = JSON.stringify(document.components.schemas.BackupResult);
+    for (const field of ['copiedFiles', 'copiedBytes', 'skipped', 'warnings'])
+      expect(backupResult).toContain(field);
+    // Inlined, the job object made the document 494 KB.
+    expect(JSON.stringify(document).length).toBeLessThan(200_000);
+  });
+
+  it('gives every operation a unique operationId and a description of each answer', () => {
+    const ids: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(operation.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+        ids.push(operation.operationId as string);
+        for (const [status, response] of Object.entries(operation.responses)) {
+          expect(response.description, `${method} ${path} ${status}`).not.toBe('Default Response');
+        }
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('has servers, routes the folder of POST /backup/{folder} as a named parameter, and opens /health', () => {
+    expect(document.servers?.map((server) => server.url)).toEqual(['/', 'http://127.0.0.1:3000']);
+    expect(Object.keys(document.paths).filter((path) => path.includes('*'))).toEqual([]);
+    const original = document.paths['/backup/{folder}']?.post;
+    expect(original?.parameters?.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(['folder']);
+    expect(document.paths['/health']?.get?.security).toEqual([]);
+    expect(document.paths['/ready']?.get?.security).toBeUndefined();
+  });
+
+  it('documents Location, Link and Retry-After where the API sends them', () => {
+    const headersOf = (path: string, method: string, status: string) =>
+      Object.keys(document.paths[path]?.[method]?.responses[status]?.headers ?? {});
+    for (const path of [
+      '/backups',
+      '/backup/{folder}',
+      '/backup',
+      '/',
+      '/backups/{id}/verify',
+      '/backups/{id}/restore',
+    ]) {
+      expect(headersOf(path, 'post', '202'), path).toEqual(['Location']);
+      expect(headersOf(path, 'post', '200'), path).toEqual(['Location']);
+    }
+    expect(headersOf('/schedules', 'post', '201')).toEqual(['Location']);
+    expect(headersOf('/backups/{id}', 'get', '200')).toEqual(['Link']);
+    expect(headersOf('/stats', 'get', '429')).toEqual(['Retry-After']);
+    expect(headersOf('/stats', 'get', '401')).toEqual(['WWW-Authenticate']);
+  });
+
+  // `npm run openapi` writes the file (vitest --update) and the CLI's types from it.
+  it('equals the committed apps/api/openapi.json, which tools read', async () => {
+    await expect(`${JSON.stringify(document, null, 2)}\n`).toMatchFileSnapshot('../../openapi.json');
   });
 
   it('gives examples of bodies and documents parameters and the Idempotency-Key header', () => {
@@ -139,8 +219,3 @@ describe('the OpenAPI document', () => {
     expect(page.body).toContain('swagger-ui');
   });
 });
-
-// Fastify's `/backups/:id` and `/backup/*` as OpenAPI writes them.
-function openapiPath(url: string): string {
-  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}');
-}

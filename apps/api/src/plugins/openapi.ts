@@ -2,13 +2,16 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { responses } from '../schemas/problem.js';
+import { transform, transformObject } from '../lib/openapi-document.js';
+import { json, responses } from '../schemas/problem.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the routes validate and answer with, at
  * /openapi.json, and Swagger UI at /docs. Registered before the routes, so that it sees them all.
+ * The shapes clients use are named components (schemas/components.ts). A copy is committed as
+ * apps/api/openapi.json, for the tools that read it (redocly lint, the CLI's types, the proxy that
+ * checks the README's walk-through); a test fails when it differs from this.
  */
 const openapi: FastifyPluginAsync = async (app) => {
   await app.register(swagger, {
@@ -17,11 +20,16 @@ const openapi: FastifyPluginAsync = async (app) => {
       info: {
         title: 'Strongbox',
         version: '1',
+        license: { name: 'MIT', identifier: 'MIT' },
         description:
           'Backups of folders on the server: jobs recorded in MySQL, run by workers through a BullMQ queue. ' +
           'When the server has API_TOKENS, send one as `Authorization: Bearer <token>` (or as the password of ' +
           'HTTP Basic, with any user name). Errors have the shape `{statusCode, error, code, message}`.',
       },
+      servers: [
+        { url: '/', description: 'the server that serves this document' },
+        { url: 'http://127.0.0.1:3000', description: 'npm start, with the default HOST and PORT' },
+      ],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'a token of API_TOKENS' },
@@ -42,7 +50,8 @@ const openapi: FastifyPluginAsync = async (app) => {
         { name: 'operations', description: 'metrics and this document' },
       ],
     },
-    transform: jsonSchemaTransform,
+    transform,
+    transformObject,
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
@@ -53,9 +62,13 @@ const openapi: FastifyPluginAsync = async (app) => {
     '/openapi.json',
     {
       schema: {
+        operationId: 'getOpenApi',
         summary: 'This OpenAPI document',
         tags: ['operations'],
-        response: responses({ 200: z.looseObject({ openapi: z.string() }).describe('OpenAPI 3.1') }, []),
+        response: responses(
+          { 200: json('this OpenAPI 3.1 document', z.looseObject({ openapi: z.string() })) },
+          [],
+        ),
       },
     },
     async () => app.swagger(),

@@ -56,20 +56,19 @@ describe('unknown query parameters', () => {
     expect(await countJobs(t.db)).toBe(jobs);
   });
 
-  it('refuses an unknown parameter on every route of the OpenAPI document but the GETs answered 405', async () => {
+  it('refuses an unknown parameter on every route of the OpenAPI document', async () => {
     expect(routes.length).toBeGreaterThanOrEqual(20);
     const answered: string[] = [];
     for (const { method, url } of routes) {
       const response = await t.app.inject({ method, url: `${url}?surely_unknown=1` });
       answered.push(`${method} ${url} ${response.statusCode} ${response.json().code}`);
     }
-    const notAGet405 = (line: string) => !line.endsWith('405 METHOD_NOT_ALLOWED');
-    expect(answered.filter(notAGet405)).toEqual(
-      answered.filter(notAGet405).map((line) => line.replace(/ \d+ \w+$/, ' 400 UNKNOWN_PARAMETER')),
-    );
-    const refusedGets = answered
-      .filter((line) => !notAGet405(line))
-      .map((line) => line.split(' ', 2).join(' '));
-    expect(refusedGets.sort()).toEqual(['GET /', 'GET /backup', 'GET /backup/x']);
+    expect(answered).toEqual(routes.map(({ method, url }) => `${method} ${url} 400 UNKNOWN_PARAMETER`));
+  });
+
+  it('answers a GET that would start a backup with 405, whatever its query says', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/backup?path_to_folder=x&surely_unknown=1' });
+    expect(response.statusCode).toBe(405);
+    expect(response.json().code).toBe('METHOD_NOT_ALLOWED');
   });
 });

@@ -7,11 +7,8 @@ import { openapiPath } from '../lib/openapi-path.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /**
-     * The query parameters the route takes, read from its querystring schema when it is registered;
-     * false for a route that takes any (its answer does not depend on them).
-     */
-    queryParameters?: readonly string[] | false;
+    /** The query parameters the route takes, read from its querystring schema when it is registered. */
+    queryParameters?: readonly string[];
   }
 }
 
@@ -25,7 +22,6 @@ declare module 'fastify' {
 const strictQuery: FastifyPluginAsync = async (app) => {
   app.addHook('onRoute', (route) => {
     if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
-    if (route.config?.queryParameters === false) return;
     route.config = { ...route.config, queryParameters: parametersOf(route) };
   });
 

@@ -1,22 +1,26 @@
-import { jobSchema, pageSchema } from '@strongbox/contract';
+import { jobSchema } from '@strongbox/contract';
 import { z } from 'zod';
 import type { ErrorCode } from '../errors/status-of.js';
-import { QUERY_ERRORS, responses } from './problem.js';
-
-/** A page of jobs, newest first. */
-export const jobListSchema = pageSchema(jobSchema);
+import { LOCATION_OF_JOB } from './headers.js';
+import { json, QUERY_ERRORS, responses } from './problem.js';
 
 /**
  * The answers of a route that starts a job: 202 at once, 200 or the status of how it ended after
  * `?wait`, and the errors `codes` of its own besides those of every job-starting route.
  */
 export function startedJobResponses(codes: ErrorCode[]) {
+  const headers = { Location: LOCATION_OF_JOB };
   return responses(
-    { 200: jobSchema, 202: jobSchema },
-    [...codes, 'IDEMPOTENCY_KEY_REUSED', ...QUERY_ERRORS],
     {
-      jobOutcomes: true,
+      200: json('the job, which succeeded while the client waited (?wait)', jobSchema, { headers }),
+      202: json(
+        'the job, queued (or still going at the end of ?wait; or the job already asked for, by folder or Idempotency-Key)',
+        jobSchema,
+        { headers },
+      ),
     },
+    [...codes, 'IDEMPOTENCY_KEY_REUSED', ...QUERY_ERRORS],
+    { jobOutcomes: true },
   );
 }
 

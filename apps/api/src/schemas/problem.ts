@@ -2,6 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import { jobSchema } from '@strongbox/contract';
 import { z } from 'zod';
 import { type ErrorCode, STATUS_BY_CODE } from '../errors/status-of.js';
+import { problemSchema } from './components.js';
+import { type HeaderDoc, RETRY_AFTER, WWW_AUTHENTICATE } from './headers.js';
 
 /** An example message for each code, for the OpenAPI document. */
 const EXAMPLES: Record<ErrorCode, string> = {
@@ -58,46 +60,65 @@ const EXAMPLES: Record<ErrorCode, string> = {
   UNAVAILABLE: 'Not ready: Redis did not answer',
 };
 
-/** The codes every route may answer, whatever it does. */
-const EVERY_ROUTE: ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL'];
-/** …and those that take a body or a query string. */
+/** The codes every route may answer, whatever it does: its query string is checked everywhere. */
+const EVERY_ROUTE: ErrorCode[] = [
+  'UNKNOWN_PARAMETER',
+  'INVALID_URL',
+  'UNAUTHORIZED',
+  'RATE_LIMITED',
+  'INTERNAL',
+];
+/** …and those of the routes that take a body, or query parameters. */
 export const BODY_ERRORS: ErrorCode[] = [
   'VALIDATION',
   'INVALID_JSON',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
 ];
-export const QUERY_ERRORS: ErrorCode[] = ['INVALID_QUERY', 'INVALID_URL'];
+export const QUERY_ERRORS: ErrorCode[] = ['INVALID_QUERY'];
+
+/** Headers of the error answers, by status. */
+const ERROR_HEADERS: Record<number, Record<string, HeaderDoc>> = {
+  401: { 'WWW-Authenticate': WWW_AUTHENTICATE },
+  429: { 'Retry-After': RETRY_AFTER },
+};
 
 /**
- * The error body, as every error answer has it. `code` is documented as an enum of the codes a
- * route answers with that status, but read as any string, so that an answer never fails its own
- * schema.
+ * One answer of a route as the OpenAPI document shows it and Fastify serializes it: a description,
+ * the schema of its body by content type, and its headers.
  */
-function problemSchema(status: number, codes: ErrorCode[]) {
-  return z
-    .object({
-      statusCode: z
-        .number()
-        .int()
-        .meta({ examples: [status] }),
-      error: z.string().meta({ examples: [STATUS_CODES[status] ?? 'Error'] }),
-      code: z.string().meta({ enum: codes }),
-      message: z.string().describe('what is wrong and what to change, at most 500 characters'),
-    })
-    .meta({
-      description: `${STATUS_CODES[status]}: ${codes.join(', ')}`,
-      examples: problemExamples(status, codes),
-    });
+export interface Answer {
+  description: string;
+  content: Record<string, { schema: z.ZodType }>;
+  headers?: Record<string, HeaderDoc>;
+  /** Examples of the body, by name. */
+  examples?: Record<string, unknown>;
 }
 
-function problemExamples(status: number, codes: ErrorCode[]) {
-  return codes.map((code) => ({
-    statusCode: status,
-    error: STATUS_CODES[status],
-    code,
-    message: EXAMPLES[code],
-  }));
+/** A JSON answer. */
+export function json(
+  description: string,
+  schema: z.ZodType,
+  more: Pick<Answer, 'headers' | 'examples'> = {},
+): Answer {
+  return { description, content: { 'application/json': { schema } }, ...more };
+}
+
+/**
+ * The error body, named `Problem`, with `code` documented as an enum of the codes a route answers
+ * with that status; examples of each.
+ */
+function problemWith(codes: ErrorCode[]) {
+  return z.intersection(problemSchema, z.looseObject({ code: z.string().meta({ enum: codes }) }));
+}
+
+function problemExamples(status: number, codes: ErrorCode[]): Record<string, unknown> {
+  return Object.fromEntries(
+    codes.map((code) => [
+      code,
+      { statusCode: status, error: STATUS_CODES[status], code, message: EXAMPLES[code] },
+    ]),
+  );
 }
 
 // A job that ended so, answered with `?wait` under the status its error code maps to.
@@ -121,12 +142,6 @@ function endedJob(code: string, message: string) {
   };
 }
 
-/** An answer that is not JSON (`/metrics`), by content type. */
-interface ContentResponse {
-  description: string;
-  content: Record<string, { schema: z.ZodType }>;
-}
-
 /** Options for {@link responses}. */
 export interface ResponsesOptions {
   /**
@@ -134,6 +149,8 @@ export interface ResponsesOptions {
    * job as the body: those statuses may carry a job or an error.
    */
   jobOutcomes?: boolean;
+  /** For /health: no token and no rate limit, so no 401 and no 429. */
+  open?: boolean;
 }
 
 // How a job may end when a client waits for it, by the status it is answered with, and an example.
@@ -164,17 +181,20 @@ const JOB_OUTCOMES: Record<number, { when: string; code: string; message: string
  * A route's answers for the OpenAPI document and the serializer: its successes, and an error body
  * for each status its codes map to (plus those every route may answer).
  */
-export function responses<S extends Record<number, z.ZodType | ContentResponse>>(
+export function responses<S extends Record<number, z.ZodType | Answer>>(
   success: S,
   codes: ErrorCode[],
   options: ResponsesOptions = {},
-): S & Record<number, z.ZodType> {
+): S & Record<number, Answer> {
+  const everyRoute = EVERY_ROUTE.filter(
+    (code) => !(options.open && (code === 'UNAUTHORIZED' || code === 'RATE_LIMITED')),
+  );
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...new Set([...codes, ...EVERY_ROUTE])]) {
+  for (const code of [...new Set([...codes, ...everyRoute])]) {
     const status = STATUS_BY_CODE[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  const answers: Record<number, z.ZodType | ContentResponse> = { ...success };
+  const answers: Record<number, z.ZodType | Answer> = { ...success };
   const statuses = new Set([
     ...byStatus.keys(),
     ...(options.jobOutcomes ? Object.keys(JOB_OUTCOMES).map(Number) : []),
@@ -182,18 +202,29 @@ export function responses<S extends Record<number, z.ZodType | ContentResponse>>
   for (const status of [...statuses].sort()) {
     const statusCodes = byStatus.get(status) ?? [];
     const outcome = options.jobOutcomes ? JOB_OUTCOMES[status] : undefined;
+    const headers = ERROR_HEADERS[status];
+    const examples = problemExamples(status, statusCodes);
     if (outcome) {
-      const job = endedJob(outcome.code, outcome.message);
+      const job = {
+        [`job${outcome.code === 'CANCELLED' ? 'Cancelled' : 'Failed'}`]: endedJob(
+          outcome.code,
+          outcome.message,
+        ),
+      };
       answers[status] =
         statusCodes.length === 0
-          ? jobSchema.meta({ description: `the job, when ${outcome.when}`, examples: [job] })
-          : z.union([jobSchema, problemSchema(status, statusCodes)]).meta({
-              description: `the job, when ${outcome.when}; otherwise an error`,
-              examples: [job, ...problemExamples(status, statusCodes)],
-            });
+          ? json(`the job, when ${outcome.when}`, jobSchema, { examples: job })
+          : json(
+              `the job, when ${outcome.when}; otherwise an error (${statusCodes.join(', ')})`,
+              z.union([jobSchema, problemWith(statusCodes)]),
+              { headers, examples: { ...job, ...examples } },
+            );
     } else {
-      answers[status] = problemSchema(status, statusCodes);
+      answers[status] = json(`${STATUS_CODES[status]}: ${statusCodes.join(', ')}`, problemWith(statusCodes), {
+        headers,
+        examples,
+      });
     }
   }
-  return answers as S & Record<number, z.ZodType>;
+  return answers as S & Record<number, Answer>;
 }

@@ -1,93 +1,40 @@
-// The shapes of the API's answers that the client reads (apps/api/API.md describes them in full).
-// Declared here rather than imported, so that the package runs with no other Strongbox package.
+// The shapes of the API's answers that the client reads, by the names the API's OpenAPI document
+// gives them: openapi.ts is generated from apps/api/openapi.json (`npm run openapi`), which a test
+// of the API keeps equal to what the API serves, and a test here keeps openapi.ts equal to what the
+// generator makes of it. Types only: the package still runs with no other Strongbox package.
+import type { components, operations } from './openapi.js';
 
-export type JobKind = 'backup' | 'verify' | 'restore';
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+type Schemas = components['schemas'];
 
-export const JOB_KINDS: readonly JobKind[] = ['backup', 'verify', 'restore'];
-export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-export const LOG_STATUSES = ['SUCCESS', 'FAILED'] as const;
-
-export interface JobProgress {
-  filesDone: number;
-  filesTotal: number | null;
-  bytesDone: number;
-  bytesTotal: number | null;
-}
-
-/** `result` of a job that succeeded; which fields are there depends on the kind. */
-export interface JobResult {
-  snapshot: string;
-  files: number;
-  bytes: number;
-  durationMs: number;
-  /** backup */
-  linkedFiles?: number;
-  /** restore */
-  target?: string;
-  path?: string | null;
-}
-
-export interface Job {
-  id: string;
-  kind: JobKind;
-  folder: string;
-  scheduleId: string | null;
-  status: JobStatus;
-  attempts: number;
-  worker: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  progress: JobProgress;
-  result: JobResult | null;
-  error: { code: string; message: string } | null;
-  params: { backupId: string; target?: string; path?: string | null } | null;
-  prunedAt: string | null;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface LogRow {
-  id: number;
-  date: string;
-  action: string;
-  parameter: string | null;
-  status: string;
-  jobId: string | null;
-  message: string | null;
-}
-
-export interface Stats {
-  backups: Record<'total' | JobStatus, number>;
-  bytesCopied: number;
-  filesCopied: number;
-  lastSuccessAt: string | null;
-}
-
+export type Job = Schemas['Job'];
+export type JobKind = Job['kind'];
+export type JobStatus = Job['status'];
+export type JobProgress = Schemas['JobProgress'];
+export type LogRow = Schemas['LogEntry'];
+export type Stats = Schemas['Stats'];
 /** A recurring backup of one folder (`/schedules`). */
-export interface Schedule {
-  id: string;
-  folder: string;
-  cron: string;
-  tz: string;
-  paused: boolean;
-  createdAt: string;
-  updatedAt: string;
-  /** When it fires next; null while paused. */
-  nextRunAt: string | null;
-}
-
+export type Schedule = Schemas['Schedule'];
 /** The body of every error answer. */
-export interface Problem {
-  statusCode: number;
-  error: string;
-  code: string;
-  message: string;
-}
+export type Problem = Schemas['Problem'];
+type LogStatus = NonNullable<NonNullable<operations['listLogs']['parameters']['query']>['status']>;
+
+/** One page of a list, with the opaque cursor of the next one (null on the last page). */
+export type Page<T> = Omit<Schemas['JobPage'], 'items'> & { items: T[] };
+
+// Every value of each enum, once: adding or removing one in the document fails the typecheck here.
+const KINDS: Record<JobKind, true> = { backup: true, verify: true, restore: true };
+const STATUSES: Record<JobStatus, true> = {
+  queued: true,
+  running: true,
+  succeeded: true,
+  failed: true,
+  cancelled: true,
+};
+const LOG_STATUS: Record<LogStatus, true> = { SUCCESS: true, FAILED: true };
+
+export const JOB_KINDS = Object.keys(KINDS) as readonly JobKind[];
+export const JOB_STATUSES = Object.keys(STATUSES) as readonly JobStatus[];
+export const LOG_STATUSES = Object.keys(LOG_STATUS) as readonly LogStatus[];
 
 export function isEnded(job: Job): boolean {
   return job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';

@@ -38,7 +38,7 @@ export function registerLogs(program: Command, io: Io): void {
       await printPages(ctx, pages<LogRow>(ctx.client, '/logs', query), {
         header: ['DATE', 'ACTION', 'STATUS', 'PARAMETER', 'MESSAGE'],
         widths: [24, 9, 7, 24],
-        row: (row) => [row.date, row.action, row.status, row.parameter ?? '', row.message ?? ''],
+        row: (row) => [row.date, row.action ?? '', row.status ?? '', row.parameter ?? '', row.message ?? ''],
         empty: 'no log rows',
       });
     });

@@ -25,7 +25,11 @@ describe('describeJob', () => {
         snapshot: 'photos/2024/20261122T010203Z-1a2b3c',
         files: 120,
         bytes: 123_456,
+        copiedFiles: 20,
+        copiedBytes: 23_456,
         linkedFiles: 100,
+        skipped: 0,
+        warnings: [],
         durationMs: 812,
       },
     });
@@ -38,6 +42,7 @@ describe('describeJob', () => {
     const job = jobOf({
       kind: 'restore',
       status: 'succeeded',
+      params: { backupId: ID, target: 'restored/x', path: 'sub' },
       result: { snapshot: 's/1', path: 'sub', target: 'restored/x', files: 1, bytes: 5, durationMs: 1500 },
     });
     expect(describeJob(job)).toBe(
@@ -49,6 +54,7 @@ describe('describeJob', () => {
     const job = jobOf({
       kind: 'verify',
       status: 'succeeded',
+      params: { backupId: ID },
       result: { snapshot: 's/1', files: 2, bytes: 63, durationMs: 45 },
     });
     expect(describeJob(job)).toBe(`verify ${ID} photos/2024: succeeded, snapshot s/1, 2 files, 63 B, 45 ms`);

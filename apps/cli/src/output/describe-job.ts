@@ -34,12 +34,13 @@ export function progressOf(job: Job): string {
 
 function resultOf(job: Job): string {
   const result = job.result!;
-  const parts =
-    job.kind === 'restore'
-      ? [`${result.path ? `path ${result.path} of ` : ''}snapshot ${result.snapshot} into ${result.target}`]
-      : [`snapshot ${result.snapshot}`];
+  const parts = [`snapshot ${result.snapshot}`];
+  if (job.kind === 'restore') {
+    const { path, target } = job.result!;
+    parts[0] = `${path ? `path ${path} of ` : ''}snapshot ${result.snapshot} into ${target}`;
+  }
   parts.push(plural(result.files, 'file'), formatBytes(result.bytes));
-  if (job.kind === 'backup') parts.push(`${result.linkedFiles ?? 0} linked`);
+  if (job.kind === 'backup') parts.push(`${job.result!.linkedFiles} linked`);
   parts.push(formatDuration(result.durationMs));
   return parts.join(', ');
 }

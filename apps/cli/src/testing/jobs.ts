@@ -1,8 +1,11 @@
 import type { Job } from '../api/types.js';
 
-/** A job as the API answers it, with the fields a test sets. */
+/**
+ * A job as the API answers it, with the fields a test sets: a queued backup unless `fields` says
+ * otherwise (a test that sets `kind` sets the `result` and `params` of that kind).
+ */
 export function jobOf(fields: Partial<Job> = {}): Job {
-  return {
+  const job = {
     id: '5c1e6f0a-2b7d-4c11-9f3e-8d2a7b6c1e90',
     kind: 'backup',
     folder: 'photos/2024',
@@ -20,4 +23,5 @@ export function jobOf(fields: Partial<Job> = {}): Job {
     prunedAt: null,
     ...fields,
   };
+  return job as Job;
 }

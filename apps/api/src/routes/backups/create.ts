@@ -12,6 +12,7 @@ const createBackup: FastifyPluginAsyncZod = async (app) => {
     '/backups',
     {
       schema: {
+        operationId: 'createBackup',
         summary: 'Back up a folder',
         tags: ['backups'],
         headers: idempotencyHeadersSchema,

@@ -3,8 +3,10 @@ import { listJobs } from '@strongbox/db';
 import { QUEUE_NAME } from '@strongbox/queue';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { jobIdParamsSchema, jobListSchema, limitSchema } from '../../schemas/job.js';
-import { QUERY_ERRORS, responses } from '../../schemas/problem.js';
+import { jobListSchema } from '../../schemas/components.js';
+import { LINK_TO_DASHBOARD } from '../../schemas/headers.js';
+import { jobIdParamsSchema, limitSchema } from '../../schemas/job.js';
+import { json, QUERY_ERRORS, responses } from '../../schemas/problem.js';
 import { cancelJob } from './cancel-job.js';
 import createBackup from './create.js';
 import { findJob } from './find-job.js';
@@ -21,10 +23,14 @@ const backups: FastifyPluginAsyncZod = async (app) => {
     '/backups/:id',
     {
       schema: {
+        operationId: 'getJob',
         summary: 'Read one job, of any kind',
         tags: ['backups'],
         params: jobIdParamsSchema,
-        response: responses({ 200: jobSchema }, ['NOT_FOUND']),
+        response: responses(
+          { 200: json('the job, as MySQL has it', jobSchema, { headers: { Link: LINK_TO_DASHBOARD } }) },
+          ['NOT_FOUND'],
+        ),
       },
     },
     async (request, reply) => {
@@ -42,6 +48,7 @@ const backups: FastifyPluginAsyncZod = async (app) => {
     '/backups',
     {
       schema: {
+        operationId: 'listJobs',
         summary: 'List jobs, newest first',
         tags: ['backups'],
         querystring: z.object({
@@ -51,7 +58,10 @@ const backups: FastifyPluginAsyncZod = async (app) => {
           limit: limitSchema,
           cursor: z.string().max(200).optional(),
         }),
-        response: responses({ 200: jobListSchema }, ['INVALID_CURSOR', ...QUERY_ERRORS]),
+        response: responses({ 200: json('a page of jobs, newest first', jobListSchema) }, [
+          'INVALID_CURSOR',
+          ...QUERY_ERRORS,
+        ]),
       },
     },
     async (request) => listJobs(app.db, request.query),
@@ -61,10 +71,14 @@ const backups: FastifyPluginAsyncZod = async (app) => {
     '/backups/:id',
     {
       schema: {
+        operationId: 'cancelJob',
         summary: 'Cancel a job that has not started',
         tags: ['backups'],
         params: jobIdParamsSchema,
-        response: responses({ 200: jobSchema }, ['NOT_FOUND', 'JOB_NOT_CANCELLABLE']),
+        response: responses({ 200: json('the job, cancelled', jobSchema) }, [
+          'NOT_FOUND',
+          'JOB_NOT_CANCELLABLE',
+        ]),
       },
     },
     async (request) => cancelJob(app, await findJob(app, request.params.id)),

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { problemOf } from '../../errors/to-problem.js';
 import { parseForm } from '../../lib/form-body.js';
 import { idempotencyHeadersSchema, startedJobResponses, waitQuerySchema } from '../../schemas/job.js';
-import { BODY_ERRORS, responses } from '../../schemas/problem.js';
+import { BODY_ERRORS } from '../../schemas/problem.js';
 import { submitJob } from './submit-job.js';
 
 /**
@@ -20,13 +20,14 @@ const originalClients: FastifyPluginAsyncZod = async (app) => {
     '/backup/*',
     {
       schema: {
+        operationId: 'createBackupAtUrl',
         summary: "Back up a folder (the original design's form)",
         tags: ['backups'],
         headers: idempotencyHeadersSchema,
         params: z.object({
           '*': folderSchema
             .describe('the folder, URL-encoded (photos%2F2024) or as a path (photos/2024)')
-            .meta({ examples: ['photos%2F2024'] }),
+            .meta({ examples: ['photos/2024'] }),
         }),
         querystring: waitQuerySchema,
         response: startedJobResponses(['INVALID_FOLDER', 'INVALID_URL']),
@@ -42,6 +43,7 @@ const originalClients: FastifyPluginAsyncZod = async (app) => {
     '/',
     {
       schema: {
+        operationId: 'createBackupFromPath',
         summary: "Back up a folder named as path (the original design's reference app)",
         tags: ['backups'],
         headers: idempotencyHeadersSchema,
@@ -54,23 +56,19 @@ const originalClients: FastifyPluginAsyncZod = async (app) => {
       submitJob(app, request, reply, { kind: 'backup', folder: request.body.path }, request.query.wait),
   );
 
-  for (const [url, post] of Object.entries(POST_OF)) {
+  for (const [url, instead] of Object.entries(GET_INSTEAD_OF_POST)) {
     app.get(
       url,
       {
-        // Whatever the query says, the answer is the same 405.
-        config: { queryParameters: false },
-        schema: {
-          summary: `Not a way to start a backup: ${post}`,
-          tags: ['backups'],
-          response: responses({}, ['METHOD_NOT_ALLOWED']),
-        },
+        // Not an operation a client should call (a generated client would get a method that always
+        // fails): API.md describes it. Whatever the query says, the answer is the same 405.
+        schema: { hide: true },
       },
       async (_request, reply) =>
         reply
           .code(405)
           .header('Allow', 'POST')
-          .send(problemOf('METHOD_NOT_ALLOWED', `GET never starts a backup: ${post}`)),
+          .send(problemOf('METHOD_NOT_ALLOWED', `GET never starts a backup: ${instead}`)),
     );
   }
 };
@@ -82,6 +80,7 @@ const formRoute: FastifyPluginAsyncZod = async (app) => {
     '/backup',
     {
       schema: {
+        operationId: 'createBackupFromForm',
         summary: "Back up a folder named in a form (the original design's form)",
         tags: ['backups'],
         headers: idempotencyHeadersSchema,
@@ -105,7 +104,7 @@ const formRoute: FastifyPluginAsyncZod = async (app) => {
 };
 
 // What a client that sent a GET should send instead, by route.
-const POST_OF: Record<string, string> = {
+const GET_INSTEAD_OF_POST: Record<string, string> = {
   '/backup/*': 'send POST to this URL (curl -X POST), or POST /backups with {"folder": …}',
   '/backup':
     'send POST /backup with the form body path_to_folder=NAME (curl -d path_to_folder=NAME), or POST /backups with {"folder": …}',

@@ -23,6 +23,7 @@ const snapshotJobs: FastifyPluginAsyncZod = async (app) => {
     '/backups/:id/verify',
     {
       schema: {
+        operationId: 'verifyBackup',
         summary: 'Verify the snapshot of a backup against its manifest',
         tags: ['backups'],
         headers: idempotencyHeadersSchema,
@@ -47,6 +48,7 @@ const snapshotJobs: FastifyPluginAsyncZod = async (app) => {
     '/backups/:id/restore',
     {
       schema: {
+        operationId: 'restoreBackup',
         summary: 'Restore the snapshot of a backup, or one path in it, into a new folder',
         tags: ['backups'],
         headers: idempotencyHeadersSchema,

@@ -3,21 +3,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { TimeoutError, withTimeout } from '../../lib/with-timeout.js';
-import { responses } from '../../schemas/problem.js';
+import { json, responses } from '../../schemas/problem.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-const readiness = z
-  .object({
-    status: z.enum(['ok', 'unavailable']),
-    checks: z.object({ mysql: z.string(), redis: z.string() }),
-  })
-  .meta({
-    examples: [
-      { status: 'ok', checks: { mysql: 'ok', redis: 'ok' } },
-      { status: 'unavailable', checks: { mysql: 'ok', redis: 'unreachable (ECONNREFUSED)' } },
-    ],
-  });
+const readiness = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.object({ mysql: z.string(), redis: z.string() }),
+});
 
 /**
  * GET /health: the process is up (no auth, no dependencies). GET /ready: MySQL and Redis both
@@ -29,20 +22,45 @@ const health: FastifyPluginAsyncZod = async (app) => {
     {
       config: { auth: false, rateLimit: false },
       schema: {
+        operationId: 'getHealth',
         summary: 'Whether the process runs (no token needed)',
         tags: ['health'],
-        response: { 200: z.object({ status: z.literal('ok') }) },
+        security: [],
+        response: responses(
+          {
+            200: json('the process runs', z.object({ status: z.literal('ok') }), {
+              examples: { ok: { status: 'ok' } },
+            }),
+          },
+          [],
+          { open: true },
+        ),
       },
     },
     async () => ({ status: 'ok' as const }),
   );
 
   const schema = {
+    operationId: 'getReadiness',
     summary: 'Whether MySQL and Redis answer',
     tags: ['health'],
-    response: responses({ 200: readiness }, []),
+    response: responses(
+      {
+        200: json('MySQL and Redis both answer', readiness, {
+          examples: { ready: { status: 'ok', checks: { mysql: 'ok', redis: 'ok' } } },
+        }),
+        503: json('MySQL or Redis does not answer; the check says which', readiness, {
+          examples: {
+            redisDown: {
+              status: 'unavailable',
+              checks: { mysql: 'ok', redis: 'unreachable (ECONNREFUSED)' },
+            },
+          },
+        }),
+      },
+      [],
+    ),
   };
-  schema.response[503] = readiness.describe('MySQL or Redis does not answer; the check says which');
   app.get('/ready', { schema }, async (request, reply) => {
     const [mysql, redis] = await Promise.all([
       check(() => app.db.query('SELECT 1')),

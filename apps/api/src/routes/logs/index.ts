@@ -1,13 +1,14 @@
 import { metricsTokensOf, withoutTokens } from '@strongbox/config';
-import { logEntrySchema, logStatusSchema, pageSchema } from '@strongbox/contract';
+import { logStatusSchema } from '@strongbox/contract';
 import { listLogs } from '@strongbox/db';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toProblem } from '../../errors/to-problem.js';
 import { parseDateRange } from '../../lib/date-range.js';
+import { logPageSchema } from '../../schemas/components.js';
 import { limitSchema } from '../../schemas/job.js';
-import { QUERY_ERRORS, responses } from '../../schemas/problem.js';
+import { json, QUERY_ERRORS, responses } from '../../schemas/problem.js';
 
 const bound = z.string().max(64).optional();
 
@@ -28,8 +29,6 @@ const querystring = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-const logPage = pageSchema(logEntrySchema);
-
 /**
  * GET /logs (and the original design's GET /log): the audit log, oldest first. Each call records a
  * `Get Log` row after its query, so the answer never contains its own row; a request refused for
@@ -41,13 +40,18 @@ const logs: FastifyPluginAsyncZod = async (app) => {
       url,
       {
         schema: {
+          operationId: url === '/logs' ? 'listLogs' : 'listLog',
           summary:
             url === '/logs'
               ? 'Read the audit log, oldest first'
               : "Read the audit log (the original design's name)",
           tags: ['logs'],
           querystring,
-          response: responses({ 200: logPage }, ['INVALID_DATE_RANGE', 'INVALID_CURSOR', ...QUERY_ERRORS]),
+          response: responses({ 200: json('a page of log rows, oldest first', logPageSchema) }, [
+            'INVALID_DATE_RANGE',
+            'INVALID_CURSOR',
+            ...QUERY_ERRORS,
+          ]),
         },
         onError: async (request, _reply, error) => {
           if (toProblem(error, request.id).statusCode !== 400) return;

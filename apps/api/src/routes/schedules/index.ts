@@ -1,4 +1,4 @@
-import { newScheduleSchema, pageSchema, quote, type Schedule, scheduleSchema } from '@strongbox/contract';
+import { newScheduleSchema, quote, type Schedule, scheduleSchema } from '@strongbox/contract';
 import { deleteSchedule, getSchedule, insertSchedule, listSchedules, setSchedulePaused } from '@strongbox/db';
 import { upsertScheduler } from '@strongbox/queue';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { ApiError } from '../../errors/api-error.js';
 import { isUuid } from '../../lib/uuid.js';
 import { withTimeout } from '../../lib/with-timeout.js';
+import { schedulePageSchema } from '../../schemas/components.js';
+import { LOCATION_OF_SCHEDULE } from '../../schemas/headers.js';
 import { limitSchema } from '../../schemas/job.js';
-import { BODY_ERRORS, QUERY_ERRORS, responses } from '../../schemas/problem.js';
+import { BODY_ERRORS, json, QUERY_ERRORS, responses } from '../../schemas/problem.js';
 
 const REDIS_TIMEOUT_MS = 2_000;
 
@@ -25,12 +27,20 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
     '/schedules',
     {
       schema: {
+        operationId: 'createSchedule',
         summary: 'Create a recurring backup of a folder',
         tags: ['schedules'],
         body: newScheduleSchema.meta({
           examples: [{ folder: 'photos/2024', cron: '0 3 * * *', tz: 'Europe/Paris' }],
         }),
-        response: responses({ 201: scheduleSchema }, ['INVALID_FOLDER', 'INVALID_SCHEDULE', ...BODY_ERRORS]),
+        response: responses(
+          {
+            201: json('the schedule, created', scheduleSchema, {
+              headers: { Location: LOCATION_OF_SCHEDULE },
+            }),
+          },
+          ['INVALID_FOLDER', 'INVALID_SCHEDULE', ...BODY_ERRORS],
+        ),
       },
     },
     async (request, reply) => {
@@ -48,10 +58,14 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
     '/schedules',
     {
       schema: {
+        operationId: 'listSchedules',
         summary: 'List the schedules, oldest first',
         tags: ['schedules'],
         querystring: z.object({ limit: limitSchema, cursor: z.string().max(200).optional() }),
-        response: responses({ 200: pageSchema(scheduleSchema) }, ['INVALID_CURSOR', ...QUERY_ERRORS]),
+        response: responses({ 200: json('a page of schedules, oldest first', schedulePageSchema) }, [
+          'INVALID_CURSOR',
+          ...QUERY_ERRORS,
+        ]),
       },
     },
     async (request) => listSchedules(app.db, request.query),
@@ -61,10 +75,11 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
     '/schedules/:id',
     {
       schema: {
+        operationId: 'getSchedule',
         summary: 'Read one schedule',
         tags: ['schedules'],
         params,
-        response: responses({ 200: scheduleSchema }, ['NOT_FOUND']),
+        response: responses({ 200: json('the schedule', scheduleSchema) }, ['NOT_FOUND']),
       },
     },
     async (request) => findSchedule(app, request.params.id),
@@ -74,6 +89,7 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
     '/schedules/:id',
     {
       schema: {
+        operationId: 'updateSchedule',
         summary: 'Pause or resume a schedule',
         tags: ['schedules'],
         params,
@@ -81,7 +97,10 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
           .object({ paused: z.boolean().describe('true pauses the schedule, false resumes it') })
           .strict()
           .meta({ examples: [{ paused: true }] }),
-        response: responses({ 200: scheduleSchema }, ['NOT_FOUND', ...BODY_ERRORS]),
+        response: responses({ 200: json('the schedule, paused or resumed', scheduleSchema) }, [
+          'NOT_FOUND',
+          ...BODY_ERRORS,
+        ]),
       },
     },
     async (request) => {
@@ -100,10 +119,11 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
     '/schedules/:id',
     {
       schema: {
+        operationId: 'deleteSchedule',
         summary: 'Delete a schedule; the jobs it started stay, with their scheduleId',
         tags: ['schedules'],
         params,
-        response: responses({ 204: z.null().describe('deleted') }, ['NOT_FOUND']),
+        response: responses({ 204: z.null().describe('deleted; no body') }, ['NOT_FOUND']),
       },
     },
     async (request, reply) => {
