@@ -17,4 +17,6 @@ export {
   type SupervisedProcess,
   signalAllProcesses,
   spawnProcess,
+  type WaitUntilReadyOptions,
+  waitUntilReady,
 } from './supervised-process.js';
