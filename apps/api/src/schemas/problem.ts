@@ -106,7 +106,7 @@ export function json(
 
 /**
  * The error body, named `Problem`, with `code` documented as an enum of the codes a route answers
- * with that status; examples of each.
+ * with that status (a proxy that checks answers against the document refuses any other).
  */
 function problemWith(codes: ErrorCode[]) {
   return z.intersection(problemSchema, z.looseObject({ code: z.string().meta({ enum: codes }) }));
