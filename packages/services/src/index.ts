@@ -18,3 +18,4 @@ export {
   signalAllProcesses,
   spawnProcess,
 } from './supervised-process.js';
+export { type WelcomeOptions, welcomeText } from './welcome.js';

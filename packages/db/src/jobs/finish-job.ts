@@ -25,10 +25,11 @@ export type JobOutcome =
   | { status: 'cancelled'; error: JobError };
 
 /**
- * Ends an active job and writes its log row (`Backup`, `Verify` or `Restore`) in one
- * transaction, so a job is never ended without its row nor logged twice. A success stores the
- * result in the shape of its kind (fields beyond it are left out), sets the final progress to the
- * result's totals, and for a backup the snapshot and copied figures that retention and stats read.
+ * Ends an active job and writes its log row (`Backup`, `Verify` or `Restore`, dated as the job's
+ * `finishedAt`) in one transaction, so a job is never ended without its row nor logged twice. A
+ * success stores the result in the shape of its kind (fields beyond it are left out), sets the final
+ * progress to the result's totals, and for a backup the snapshot and copied figures that retention
+ * and stats read.
  *
  * @returns the ended job, or null when it had already ended (another worker or a cancel won).
  */
@@ -75,6 +76,7 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
       copied: backup ? { files: backup.copiedFiles, bytes: backup.copiedBytes, finishedAt: row.now } : null,
     });
     await insertLog(tx, {
+      date: row.now,
       action: ACTION_OF_KIND[row.kind],
       parameter: row.folder,
       status: outcome.status === 'succeeded' ? 'SUCCESS' : 'FAILED',
