@@ -19,7 +19,7 @@ import {
   startJob,
   updateProgress,
 } from './index.js';
-import { migrations } from './migrations/index.js';
+import { migrateBefore } from './testing/migrate-before.js';
 
 let database: TestDatabase;
 
@@ -87,12 +87,7 @@ describe('migrate', () => {
     const old = await createTestDatabase();
     const oldDb = await connectDatabase(old.url);
     try {
-      await oldDb.query(`CREATE TABLE schema_migrations(
-        name VARCHAR(255) PRIMARY KEY, applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`);
-      for (const migration of migrations.filter((m) => m.name < '0010')) {
-        await migration.up(oldDb);
-        await oldDb.query('INSERT INTO schema_migrations (name) VALUES (?)', [migration.name]);
-      }
+      await migrateBefore(oldDb, '0010-log-date-milliseconds');
       await oldDb.query('INSERT INTO log (date, action, parameter, status) VALUES (?, ?, ?, ?)', [
         '2026-01-02 03:04:05',
         'Backup',
