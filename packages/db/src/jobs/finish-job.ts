@@ -13,6 +13,7 @@ import { type Db, inTransaction } from '../connection.js';
 import { insertLog } from '../logs/insert-log.js';
 import { countTransition } from './count-jobs.js';
 import { getJob } from './get-job.js';
+import { recordEnd } from './record-end.js';
 
 /** How a job of kind `K` succeeded: its result, of the shape its kind has. */
 export type JobSuccess<K extends JobKind = JobKind> = {
@@ -74,6 +75,13 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
       from: row.status,
       to: outcome.status,
       copied: backup ? { files: backup.copiedFiles, bytes: backup.copiedBytes, finishedAt: row.now } : null,
+    });
+    await recordEnd(tx, {
+      kind: row.kind,
+      folder: row.folder,
+      status: outcome.status,
+      code: error?.code ?? null,
+      at: row.now,
     });
     await insertLog(tx, {
       date: row.now,
