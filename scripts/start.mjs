@@ -12,6 +12,7 @@ import {
   startMariadb,
   startRedis,
   startWorker,
+  welcomeText,
 } from '@strongbox/services';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -133,19 +134,16 @@ function baseUrl() {
 
 function printWelcome() {
   if (stopping) return;
-  const base = baseUrl();
-  console.log(`
-Strongbox is running at ${base} with ${settings.workers} worker(s).
-  source root:   ${settings.sourceRoot}
-  backup folder: ${settings.backupFolder}
-
-Try:
-  curl -s -X POST ${base}/backups -H 'content-type: application/json' -d '{"folder":"example"}'
-  curl -s ${base}/logs
-  curl -s ${base}/stats
-
-Press Ctrl-C to stop.
-`);
+  console.log(
+    welcomeText({
+      baseUrl: baseUrl(),
+      workers: settings.workers,
+      sourceRoot: settings.sourceRoot,
+      backupFolder: settings.backupFolder,
+      apiTokens: settings.apiTokens,
+      clientToken: settings.clientToken,
+    }),
+  );
 }
 
 function onSignal(signal) {

@@ -9,7 +9,7 @@ import { call, makeFolder, type Stack, startStack, stopChild, waitFor } from './
 import { expectSameTree } from './tree.js';
 
 // Minutes of work with processes killed on purpose: it runs in CI (CI=true) and when asked for
-// with STRONGBOX_CHAOS=1 (README, "Guarantees").
+// with STRONGBOX_CHAOS=1 (docs/guarantees.md).
 const RUN = process.env.CI === 'true' || process.env.STRONGBOX_CHAOS === '1';
 
 const WORKERS = 3;
@@ -201,7 +201,7 @@ async function backupFolderEntries(backupFolder: string): Promise<string[]> {
   return out;
 }
 
-/** The run's figures, for the record (README, "Guarantees"). */
+/** The run's figures, for the record (docs/guarantees.md). */
 function report(run: { jobs: JobRow[]; kills: Kill[]; logs: Record<string, unknown>[]; started: number }) {
   const killed = new Set(run.kills.map((kill) => kill.pid));
   const open = new Map<string, string>();

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort, type SupervisedProcess, spawnProcess } from '@strongbox/services';
 import {
   cleanupRedisPrefix,
@@ -15,6 +16,8 @@ import { waitFor } from './stack.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const START = path.join(repo, 'scripts/start.mjs');
+const TOKEN = 'start-test-token-7c1f';
+const run = promisify(execFile);
 
 let database: TestDatabase;
 let scratch: string;
@@ -31,7 +34,7 @@ afterAll(async () => {
 });
 
 describe('npm start (scripts/start.mjs)', () => {
-  it('runs the API and WORKERS workers on the given servers, backs up its example folder, and stops on SIGINT', async () => {
+  it('runs the API and WORKERS workers on the given servers, prints a curl that works with API_TOKENS, backs up its example folder, and stops on SIGINT', async () => {
     const port = await freePort();
     const lines: string[] = [];
     const start: SupervisedProcess = spawnProcess({
@@ -46,6 +49,7 @@ describe('npm start (scripts/start.mjs)', () => {
         QUEUE_PREFIX: prefix,
         PORT: String(port),
         WORKERS: '2',
+        API_TOKENS: TOKEN,
       },
       output: { lines: (line) => lines.push(line) },
     });
@@ -61,9 +65,28 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(lines).toContain(`  source root:   ${path.join(scratch, 'data')}`);
     expect(await readdir(path.join(scratch, 'data', 'example'))).toEqual(['hello.txt', 'notes']);
 
+    // The printed curl line, run as printed by a shell that has STRONGBOX_TOKEN, starts a backup;
+    // without the variable it is refused. The token itself is never printed.
+    expect(output()).not.toContain(TOKEN);
+    expect(lines).toContain(
+      '  export STRONGBOX_TOKEN=<one of API_TOKENS>      # `npx strongbox` reads it too',
+    );
+    const curl = lines.find((line) => line.startsWith('  curl -s -X POST'));
+    expect(curl, output()).toBeDefined();
+    const shell = (env: Record<string, string>) =>
+      run('bash', ['-c', `${curl} -w ' HTTP %{http_code}'`], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+      });
+    const accepted = await shell({ STRONGBOX_TOKEN: TOKEN });
+    expect(accepted.stdout).toMatch(
+      /^\{"id":"[0-9a-f-]{36}","kind":"backup","folder":"example",.* HTTP 202$/,
+    );
+    const refused = await shell({});
+    expect(refused.stdout).toMatch(/"code":"UNAUTHORIZED".* HTTP 401$/);
+
     const response = await fetch(`http://127.0.0.1:${port}/backups?wait=30`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify({ folder: 'example' }),
     });
     const job = (await response.json()) as { status: string; result: { files: number } };
@@ -75,6 +98,7 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(await start.exited).toBe('exit code 0');
     expect(lines.at(-1)).toBe('Strongbox stopped.');
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    expect(output()).not.toContain(TOKEN);
   }, 180_000);
 
   it("lists every bad variable, WORKERS with the apps' own, and starts nothing", async () => {

@@ -85,6 +85,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('gives /metrics series of their own to 1000 folders by default, and to METRICS_FOLDER_LIMIT when set', () => {
+    expect(loadConfig({}).metricsFolderLimit).toBe(1000);
+    expect(loadConfig({ METRICS_FOLDER_LIMIT: '20000' }).metricsFolderLimit).toBe(20_000);
+    expect(() => loadConfig({ METRICS_FOLDER_LIMIT: '0' })).toThrow(/METRICS_FOLDER_LIMIT="0": /);
+    expect(() => loadConfig({ METRICS_FOLDER_LIMIT: '100001' })).toThrow(/METRICS_FOLDER_LIMIT="100001": /);
+  });
+
   it('writes the audit rows of reads within 50 ms by default, and within AUDIT_FLUSH_MS when set', () => {
     expect(loadConfig({}).auditFlushMs).toBe(50);
     expect(loadConfig({ AUDIT_FLUSH_MS: '200' }).auditFlushMs).toBe(200);

@@ -109,6 +109,11 @@ export const configSchema = z
       .describe(
         "a worker serves its own Prometheus metrics on HOST:METRICS_PORT when set (the API's are at /metrics)",
       ),
+    METRICS_FOLDER_LIMIT: positiveInt(100_000)
+      .default(1000)
+      .describe(
+        'how many folders /metrics gives series of their own (2 each): those whose last success is oldest; the rest are counted in strongbox_folder_omitted',
+      ),
     RATE_LIMIT_MAX: z.coerce
       .number()
       .int()
@@ -139,6 +144,7 @@ export const configSchema = z
     bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
     metricsToken: env.METRICS_TOKEN ?? null,
     metricsPort: env.METRICS_PORT ?? null,
+    metricsFolderLimit: env.METRICS_FOLDER_LIMIT,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     logFormat: env.LOG_FORMAT ?? null,
     dbOutageToleranceSeconds: env.DB_OUTAGE_TOLERANCE_SECONDS,

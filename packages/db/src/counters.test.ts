@@ -12,7 +12,7 @@ import {
   migrate,
   startJob,
 } from './index.js';
-import { migrations } from './migrations/index.js';
+import { migrateBefore } from './testing/migrate-before.js';
 
 let database: TestDatabase;
 let db: Db;
@@ -161,12 +161,7 @@ describe('job counters', () => {
     const oldDb = await connectDatabase(old.url);
     try {
       // The schema as it was before 0006, with jobs written by the code of that time.
-      await oldDb.query(`CREATE TABLE schema_migrations(
-        name VARCHAR(255) PRIMARY KEY, applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`);
-      for (const migration of migrations.filter((m) => m.name < '0006')) {
-        await migration.up(oldDb);
-        await oldDb.query('INSERT INTO schema_migrations (name) VALUES (?)', [migration.name]);
-      }
+      await migrateBefore(oldDb, '0006-job-counts');
       const rows = [
         ['backup', 'succeeded', 4, 400, '2026-01-02 03:04:05.678'],
         ['backup', 'succeeded', 6, 600, '2026-03-04 05:06:07.890'],

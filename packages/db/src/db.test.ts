@@ -10,6 +10,7 @@ import {
   IdempotencyKeyReusedError,
   insertJob,
   insertLog,
+  insertLogs,
   listActiveJobs,
   listJobs,
   listLogs,
@@ -18,6 +19,7 @@ import {
   startJob,
   updateProgress,
 } from './index.js';
+import { migrateBefore } from './testing/migrate-before.js';
 
 let database: TestDatabase;
 
@@ -60,6 +62,8 @@ describe('migrate', () => {
         '0004-request-fingerprint',
         '0005-create-schedule',
         '0006-job-counts',
+        '0010-log-date-milliseconds',
+        '0011-folder-backups-and-failures',
       ]);
       expect(await migrate(db)).toEqual([]);
     } finally {
@@ -78,6 +82,31 @@ describe('migrate', () => {
       'job_id',
       'message',
     ]);
+  });
+
+  it('keeps the instants of audit rows written before log dates had milliseconds', async () => {
+    const old = await createTestDatabase();
+    const oldDb = await connectDatabase(old.url);
+    try {
+      await migrateBefore(oldDb, '0010-log-date-milliseconds');
+      await oldDb.query('INSERT INTO log (date, action, parameter, status) VALUES (?, ?, ?, ?)', [
+        '2026-01-02 03:04:05',
+        'Backup',
+        'old/one',
+        'SUCCESS',
+      ]);
+
+      expect(await migrate(oldDb)).toContain('0010-log-date-milliseconds');
+      const [columns] = await oldDb.query<RowDataPacket[]>("SHOW COLUMNS FROM log WHERE Field = 'date'");
+      expect(columns[0]?.Type).toBe('timestamp(3)');
+      const page = await listLogs(oldDb, { limit: 10 });
+      expect(page.items.map((row) => [row.parameter, row.date])).toEqual([
+        ['old/one', '2026-01-02T03:04:05.000Z'],
+      ]);
+    } finally {
+      await oldDb.end();
+      await old.drop();
+    }
   });
 
   it('creates the database when it does not exist', async () => {
@@ -261,6 +290,18 @@ describe('jobs', () => {
     expect(await startJob(db, job.id, 'host:3')).toBeNull();
   });
 
+  it("dates a job's log row with its finishedAt, to the millisecond", async () => {
+    const { job } = await insertJob(db, { kind: 'backup', folder: 'dated' });
+    await startJob(db, job.id, 'host:1');
+    const ended = await finishJob(db, job.id, { status: 'failed', error: { code: 'X', message: 'y' } });
+    const [rows] = await db.query<RowDataPacket[]>(
+      "SELECT DATE_FORMAT(date, '%Y-%m-%dT%H:%i:%s.%fZ') AS date FROM log WHERE job_id = ?",
+      [job.id],
+    );
+    // %f has six digits; the column keeps three.
+    expect(String(rows[0]?.date).replace(/(\.\d{3})000Z$/, '$1Z')).toBe(ended?.finishedAt);
+  });
+
   it('stores a success in the shape of its kind, with final progress and the copied figures', async () => {
     const { job } = await insertJob(db, { kind: 'backup', folder: 'shape/b' });
     await startJob(db, job.id, 'host:1');
@@ -389,6 +430,27 @@ describe('logs and stats', () => {
     expect(id).toBeGreaterThan(0);
   });
 
+  it('keeps milliseconds in audit dates, and orders and pages rows of one second by them', async () => {
+    const at = (ms: string) => new Date(`1998-06-01T10:00:00.${ms}Z`);
+    await insertLogs(db, [
+      { date: at('900'), action: 'Verify', parameter: 'late', status: 'SUCCESS' },
+      { date: at('100'), action: 'Verify', parameter: 'early', status: 'SUCCESS' },
+      { date: at('500'), action: 'Verify', parameter: 'middle', status: 'SUCCESS' },
+    ]);
+    const day = { from: new Date('1998-06-01T00:00:00Z'), before: new Date('1998-06-02T00:00:00Z') };
+    const first = await listLogs(db, { ...day, limit: 2 });
+    expect(first.items.map((row) => [row.parameter, row.date])).toEqual([
+      ['early', '1998-06-01T10:00:00.100Z'],
+      ['middle', '1998-06-01T10:00:00.500Z'],
+    ]);
+    const rest = await listLogs(db, { ...day, limit: 2, cursor: first.nextCursor! });
+    expect(rest.items.map((row) => [row.parameter, row.date])).toEqual([
+      ['late', '1998-06-01T10:00:00.900Z'],
+    ]);
+    const within = await listLogs(db, { from: at('100'), before: at('500'), limit: 10 });
+    expect(within.items.map((row) => row.parameter)).toEqual(['early']);
+  });
+
   it('drops a bound the date column cannot hold instead of answering nothing', async () => {
     const insert = 'INSERT INTO log (date, action, parameter, status) VALUES (?, ?, ?, ?)';
     await db.query(insert, ['1970-01-01 00:00:01', 'Edge', 'first', 'SUCCESS']);
@@ -404,6 +466,9 @@ describe('logs and stats', () => {
     expect(await edge({ from: new Date('1970-01-01T00:00:02Z') })).toEqual(['last']);
     expect(await edge({ from: new Date('2038-01-19T03:14:08Z') })).toEqual([]);
     expect(await edge({ before: new Date('1970-01-01T00:00:01Z') })).toEqual([]);
+    await db.query(insert, ['2038-01-19 03:14:07.999', 'Edge', 'latest', 'SUCCESS']);
+    expect(await edge({ before: new Date('2038-01-19T03:14:07.999Z') })).toEqual(['first', 'last']);
+    expect(await edge({ from: new Date('2038-01-19T03:14:07.500Z') })).toEqual(['latest']);
   });
 
   it('counts backups by status and sums what was copied', async () => {

@@ -8,7 +8,13 @@ export {
   parseDatabaseUrl,
 } from './connection.js';
 export { IdempotencyKeyReusedError, InvalidCursorError } from './errors.js';
+export {
+  type FolderBackups,
+  type FolderBackupsPage,
+  listFolderBackups,
+} from './folders/list-folder-backups.js';
 export { type ActiveJobRef, listActiveJobs } from './jobs/active-jobs.js';
+export { type FailureCount, failureCounts } from './jobs/failure-counts.js';
 export { finishJob, type JobOutcome, type JobSuccess } from './jobs/finish-job.js';
 export { getJob } from './jobs/get-job.js';
 export { type Idempotency, type InsertedJob, insertJob } from './jobs/insert-job.js';

@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectDatabase,
   type Db,
+  failureCounts,
   getJob,
   getStats,
   lastBackupSuccess,
   listActiveJobs,
+  listFolderBackups,
   listJobs,
   listLogs,
   migrate,
@@ -26,7 +28,7 @@ beforeAll(async () => {
   db = await connectDatabase(database.url);
   await migrate(db);
   expect(await seedHistory(db, { jobs: JOBS })).toBe(JOBS);
-  await db.query('ANALYZE TABLE backup_job, log, job_count');
+  await db.query('ANALYZE TABLE backup_job, log, job_count, folder_backup, job_failure_count');
   const [rows] = await db.query<RowDataPacket[]>('SELECT id FROM backup_job WHERE seq = 100');
   someJobId = String(rows[0]?.id);
 }, 120_000);
@@ -151,6 +153,19 @@ describe(`query plans on ${JOBS.toLocaleString('en')} jobs and audit rows`, () =
     const last = await plansOf((noting) => lastBackupSuccess(noting));
     expectIndexOrder(last);
     expect(last.flat().map((step) => step.table)).toEqual(['job_count']);
+  });
+
+  it("reads /metrics' folders, oldest success first, and the failures by code, in index order", async () => {
+    // The seed gives job i to folder i % 300 and a status by i % 20: folders 17, 18 (mod 20) only
+    // ever fail and folder 19 only ever is cancelled, so 285 folders had a backup end, 30 never a success.
+    const page = await listFolderBackups(db, 100);
+    expect(page.folders).toHaveLength(100);
+    expect(page.omitted).toBe(185);
+    const never = page.folders.map((row) => row.lastSuccessAt === null);
+    expect([never.indexOf(false), never.lastIndexOf(true)]).toEqual([30, 29]);
+    expectIndexOrder(await plansOf((noting) => listFolderBackups(noting, 100)));
+    expect(await failureCounts(db)).toEqual([{ kind: 'backup', code: 'IO_ERROR', failures: JOBS * 0.1 }]);
+    expectIndexOrder(await plansOf((noting) => failureCounts(noting)));
   });
 
   it('finds one job by its id, and the active jobs, through an index', async () => {

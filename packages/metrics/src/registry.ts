@@ -1,10 +1,20 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
+// prom-client's default gauges of these sums are named `…_total`, which Prometheus keeps for
+// counters (`promtool check metrics` refuses them); the same figures by type stay, as
+// `strongbox_nodejs_active_handles{type}` and so on: sum them for the total.
+const GAUGES_NAMED_AS_COUNTERS = [
+  'strongbox_nodejs_active_handles_total',
+  'strongbox_nodejs_active_requests_total',
+  'strongbox_nodejs_active_resources_total',
+];
+
 /** A registry of one process's metrics, with Node's own (CPU, memory, event loop lag, handles). */
 export function createRegistry(service: 'api' | 'worker'): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry, prefix: 'strongbox_' });
+  for (const name of GAUGES_NAMED_AS_COUNTERS) registry.removeSingleMetric(name);
   return registry;
 }
 

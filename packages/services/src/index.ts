@@ -20,3 +20,4 @@ export {
   type WaitUntilReadyOptions,
   waitUntilReady,
 } from './supervised-process.js';
+export { type WelcomeOptions, welcomeText } from './welcome.js';

@@ -32,6 +32,12 @@ describe('loadStartSettings', () => {
     expect(loadStartSettings({ WORKERS: '' }).workers).toBe(2);
   });
 
+  it("reads the client's STRONGBOX_TOKEN, treating an empty one as unset", () => {
+    expect(loadStartSettings({ STRONGBOX_TOKEN: 'client-token' }).clientToken).toBe('client-token');
+    expect(loadStartSettings({ STRONGBOX_TOKEN: '' }).clientToken).toBeUndefined();
+    expect(loadStartSettings({}).clientToken).toBeUndefined();
+  });
+
   it("lists a bad WORKERS together with the apps' bad variables in one error", () => {
     let error: unknown;
     try {

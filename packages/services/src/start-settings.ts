@@ -23,6 +23,11 @@ export interface StartSettings extends Config {
   redisGiven: boolean;
   /** False when DATABASE_URL is unset: `npm start` then runs a MariaDB of its own. */
   databaseGiven: boolean;
+  /**
+   * `STRONGBOX_TOKEN`, the command-line client's token, when set: `npm start` only says whether it
+   * is one of `API_TOKENS` (welcome.ts), and never prints it.
+   */
+  clientToken: string | undefined;
 }
 
 /**
@@ -51,5 +56,6 @@ export function loadStartSettings(env: NodeJS.ProcessEnv = process.env): StartSe
     workers: start.data.WORKERS,
     redisGiven: Boolean(env.REDIS_URL),
     databaseGiven: Boolean(env.DATABASE_URL),
+    clientToken: env.STRONGBOX_TOKEN || undefined,
   };
 }

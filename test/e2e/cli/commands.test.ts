@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '@strongbox/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFolder, type Stack } from '../stack.js';
@@ -10,6 +12,7 @@ import { startTokenStack, type TokenStack } from './token-stack.js';
 const TOKEN = 'cli-e2e-token-7f3a';
 const ID = '[0-9a-f-]{36}';
 const DURATION = '\\d+(\\.\\d)? (ms|s)';
+const exec = promisify(execFile);
 
 let stack: Stack;
 let env: Record<string, string>;
@@ -92,6 +95,30 @@ describe('strongbox backup', () => {
       answers.length === 3 ? ['queued', 'running', 'succeeded'] : ['queued', 'succeeded'],
     );
     expect(answers.at(-1)).toEqual((await api('GET', `/backups/${answers[0].id}`)).body);
+  });
+
+  it('--wait on a backup that skipped entries exits 6: the skipped count in the summary, the warnings on stderr', async () => {
+    await makeFolder(stack, 'with-pipe', { 'kept.txt': 'kept' });
+    await exec('mkfifo', [path.join(stack.sourceRoot, 'with-pipe', 'pipe')]);
+    const waited = await runCli(['backup', 'with-pipe', '--wait'], env);
+    expect(waited.code, waited.stderr).toBe(6);
+    const id = linesOf(waited.stdout)[0]?.match(new RegExp(`^backup (${ID}) with-pipe: queued$`))?.[1];
+    const job = (await api('GET', `/backups/${id}`)).body;
+    expect(job).toMatchObject({ status: 'succeeded', result: { files: 1, skipped: 1 } });
+    expect(job.result.warnings).toEqual(['skipped special file (fifo): pipe']);
+    expect(linesOf(waited.stdout).at(-1)).toBe(
+      `backup ${id} with-pipe: succeeded, snapshot ${job.result.snapshot}, 1 file, 4 B, 0 linked, 1 skipped, ${linesOf(waited.stdout).at(-1)?.split(', ').at(-1)}`,
+    );
+    expect(waited.stderr).toBe(
+      `strongbox: backup ${id} with-pipe succeeded with warnings: 1 entry skipped: skipped special file (fifo): pipe\n`,
+    );
+
+    // The same outcome whenever the job is shown: status, and --json for a script.
+    const status = await runCli(['status', id!], env);
+    expect([status.code, status.stderr]).toEqual([6, waited.stderr]);
+    const json = await runCli(['--json', 'status', id!], env);
+    expect(json.code).toBe(6);
+    expect(JSON.parse(json.stdout)).toEqual(job);
   });
 
   it('refuses a bad folder with exit 2 and the API code and message, and queues nothing', async () => {
@@ -445,7 +472,7 @@ describe('usage', () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
     for (const command of COMMANDS) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
-    for (const code of ['0', '1', '2', '3', '4', '5', '130'])
+    for (const code of ['0', '1', '2', '3', '4', '5', '6', '130'])
       expect(run.stdout).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
     expect(run.stdout).toContain('STRONGBOX_URL');
     expect(run.stdout).toContain('STRONGBOX_TOKEN');

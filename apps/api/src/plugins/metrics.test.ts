@@ -1,9 +1,16 @@
+import { readFile } from 'node:fs/promises';
 import { sample } from '@strongbox/metrics/testing';
 import { connectRedis, QUEUE_NAME } from '@strongbox/queue';
+import { checkPromtool, runPromtool } from '@strongbox/services/testing';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupResult, succeededBackup } from '../testing/jobs.js';
+import { backupResult, failedBackup, succeededBackup } from '../testing/jobs.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
+
+const promtool = checkPromtool({ ci: process.env.CI === 'true' });
+if (!promtool.run) console.warn(promtool.reason);
+
+const seconds = (date: string | null) => new Date(date ?? '').getTime() / 1000;
 
 async function waitUntil(check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -111,6 +118,83 @@ describe('GET /metrics', () => {
 
   it("exposes the process's own figures", async () => {
     expect(sample(await scrape(), 'strongbox_process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('exposes per folder when its newest backup succeeded and when its newest failed, read from MySQL', async () => {
+    const ok = await succeededBackup(t.db, 'metrics/folder ok');
+    const broken = await failedBackup(t.db, 'metrics/folder "broken"');
+    const text = await scrape();
+    const at = (name: string, folder: string) => sample(text, name, { folder });
+    expect(at('strongbox_folder_last_success_timestamp_seconds', 'metrics/folder ok')).toBe(
+      seconds(ok.finishedAt),
+    );
+    expect(at('strongbox_folder_last_failure_timestamp_seconds', 'metrics/folder ok')).toBe(0);
+    // Prometheus text escapes the quotes of a label value.
+    expect(at('strongbox_folder_last_success_timestamp_seconds', 'metrics/folder \\"broken\\"')).toBe(0);
+    expect(at('strongbox_folder_last_failure_timestamp_seconds', 'metrics/folder \\"broken\\"')).toBe(
+      seconds(broken.finishedAt),
+    );
+    expect(sample(text, 'strongbox_folder_omitted')).toBe(0);
+  });
+
+  it('counts the jobs that failed by kind and error code, read from MySQL', async () => {
+    const count = async (code: string) =>
+      sample(await scrape(), 'strongbox_job_failures_total', { kind: 'backup', code }) ?? 0;
+    const before = await count('NO_SPACE');
+    await failedBackup(t.db, 'metrics/full-1', 'NO_SPACE');
+    await failedBackup(t.db, 'metrics/full-2', 'NO_SPACE');
+    expect(await count('NO_SPACE')).toBe(before + 2);
+  });
+
+  it('exposes every metric that the shipped alert rules read (deploy/prometheus/alerts.yml)', async () => {
+    const rules = await readFile(
+      new URL('../../../../deploy/prometheus/alerts.yml', import.meta.url),
+      'utf8',
+    );
+    const read = [...new Set(rules.match(/\bstrongbox_[a-z_]+/g))].sort();
+    expect(read).toEqual([
+      'strongbox_folder_last_failure_timestamp_seconds',
+      'strongbox_folder_last_success_timestamp_seconds',
+      'strongbox_folder_omitted',
+      'strongbox_queue_jobs',
+    ]);
+    await succeededBackup(t.db, 'metrics/alerted');
+    const text = await scrape();
+    for (const name of read) expect(text, name).toMatch(new RegExp(`^# TYPE ${name} gauge$`, 'm'));
+  });
+
+  it.runIf(promtool.run)('passes promtool check metrics', async () => {
+    await failedBackup(t.db, 'metrics/lint', 'NO_SPACE');
+    const text = await scrape();
+    expect(text).toContain('strongbox_folder_last_failure_timestamp_seconds{folder="metrics/lint"');
+    const checked = await runPromtool(promtool.run ? promtool.path : '', ['check', 'metrics'], text);
+    expect(checked).toEqual({ code: 0, output: '' });
+  });
+});
+
+describe('GET /metrics with more folders than METRICS_FOLDER_LIMIT', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { METRICS_FOLDER_LIMIT: '2' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('shows the folders whose last success is oldest, and counts the others', async () => {
+    await succeededBackup(t.db, 'limit/newest-success');
+    await succeededBackup(t.db, 'limit/older-success-then-failure');
+    await failedBackup(t.db, 'limit/older-success-then-failure');
+    await failedBackup(t.db, 'limit/never-succeeded');
+    // newest-success succeeded first, and again last: its newest success is the newest of all.
+    await succeededBackup(t.db, 'limit/newest-success');
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const shown = text
+      .split('\n')
+      .filter((line) => line.startsWith('strongbox_folder_last_success_timestamp_seconds{'))
+      .map((line) => /folder="([^"]*)"/.exec(line)?.[1]);
+    expect(shown).toEqual(['limit/never-succeeded', 'limit/older-success-then-failure']);
+    expect(sample(text, 'strongbox_folder_omitted')).toBe(1);
   });
 });
 

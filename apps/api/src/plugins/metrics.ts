@@ -1,5 +1,5 @@
-import { lastBackupSuccess } from '@strongbox/db';
-import { createJobMetrics, createRegistry, lastSuccessGauge } from '@strongbox/metrics';
+import { failureCounts, lastBackupSuccess, listFolderBackups } from '@strongbox/db';
+import { createJobMetrics, createRegistry, folderMetrics, lastSuccessGauge } from '@strongbox/metrics';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram } from 'prom-client';
@@ -15,7 +15,8 @@ const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioriti
  * `GET /metrics` in Prometheus text: how long requests take, by route pattern (never the raw URL)
  * and status; how many jobs each queue holds in each state, read from Redis at scrape time; the
  * job metrics of every worker, from the queue's events; when the newest successful backup ended,
- * read from MySQL; and the process's own figures. Needs a token
+ * per folder too, when the newest failed one did, and failures by kind and error code, read from
+ * MySQL; and the process's own figures. Needs a token
  * of API_TOKENS, or METRICS_TOKEN, when either is set.
  */
 const metrics: FastifyPluginAsync = async (app) => {
@@ -58,6 +59,11 @@ const metrics: FastifyPluginAsync = async (app) => {
     },
   });
   lastSuccessGauge(registry, () => lastBackupSuccess(app.db));
+  folderMetrics(
+    registry,
+    { folders: (limit) => listFolderBackups(app.db, limit), failures: () => failureCounts(app.db) },
+    app.config.metricsFolderLimit,
+  );
   const observer = await observeQueue(app.config, app.queue, createJobMetrics(registry), app.log);
   app.addHook('onClose', async () => observer.close());
 

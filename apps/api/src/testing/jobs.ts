@@ -54,3 +54,15 @@ export async function countJobs(db: Db): Promise<number> {
   const [rows] = await db.query('SELECT COUNT(*) AS n FROM backup_job');
   return Number((rows as { n: number }[])[0]?.n);
 }
+
+/** Plays the worker for a backup of `folder` that fails with `code`. */
+export async function failedBackup(db: Db, folder: string, code = 'NO_SUCH_DIRECTORY'): Promise<BackupJob> {
+  const { job } = await insertJob(db, { kind: 'backup', folder });
+  await startJob(db, job.id, 'test:1');
+  const ended = await finishJob(db, job.id, {
+    status: 'failed',
+    error: { code, message: `${code}: ${folder}` },
+  });
+  if (ended?.kind !== 'backup') throw new Error(`backup ${job.id} did not end`);
+  return ended;
+}

@@ -12,6 +12,12 @@ export const ExitCode = {
   unauthorized: 4,
   /** `--wait` ran out: the job had not ended within `--timeout`. */
   timeout: 5,
+  /**
+   * The job succeeded with warnings: its snapshot holds everything but the entries it skipped
+   * (sockets, FIFOs, devices, names that are not UTF-8, entries that vanished or could not be
+   * read), or it noted something else worth a look; the warnings are on stderr.
+   */
+  warnings: 6,
   /** Ctrl-C while waiting (128 + SIGINT): the client stopped waiting, the job goes on. */
   interrupted: 130,
 } as const;
@@ -26,4 +32,5 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    the API could not be reached, did not answer, or answered 5xx
   4    authentication refused (401/403): set STRONGBOX_TOKEN or pass --token
   5    --wait ran out (--timeout) before the job ended; the job goes on
+  6    the job succeeded with warnings (entries skipped; the warnings on stderr)
   130  Ctrl-C while waiting: the client stops waiting, the job goes on`;

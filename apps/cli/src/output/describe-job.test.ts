@@ -38,6 +38,23 @@ describe('describeJob', () => {
     );
   });
 
+  it('counts the entries a backup that succeeded skipped', () => {
+    const job = jobOf({
+      status: 'succeeded',
+      result: {
+        snapshot: 's/1',
+        files: 3,
+        bytes: 10,
+        linkedFiles: 0,
+        durationMs: 20,
+        ...{ skipped: 2, warnings: ['name is not valid UTF-8, skipped: a', 'cannot read (EACCES): b'] },
+      },
+    });
+    expect(describeJob(job)).toBe(
+      `backup ${ID} photos/2024: succeeded, snapshot s/1, 3 files, 10 B, 0 linked, 2 skipped, 20 ms`,
+    );
+  });
+
   it('sums up a restore with its path and target', () => {
     const job = jobOf({
       kind: 'restore',

@@ -1,5 +1,6 @@
 import type { Job } from '../api/types.js';
 import { formatBytes, formatDuration, plural } from './units.js';
+import { warningsOf } from './warnings.js';
 
 /**
  * A job in one line: `backup <id> photos/2024: succeeded, snapshot photos/2024/…, 120 files,
@@ -41,6 +42,8 @@ function resultOf(job: Job): string {
   }
   parts.push(plural(result.files, 'file'), formatBytes(result.bytes));
   if (job.kind === 'backup') parts.push(`${job.result!.linkedFiles} linked`);
+  const skipped = warningsOf(job)?.skipped ?? 0;
+  if (skipped > 0) parts.push(`${skipped} skipped`);
   parts.push(formatDuration(result.durationMs));
   return parts.join(', ');
 }

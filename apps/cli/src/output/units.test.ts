@@ -52,4 +52,8 @@ describe('plural', () => {
       '2 files',
     ]);
   });
+
+  it('takes the plural form of a noun that does not add an s', () => {
+    expect([plural(1, 'entry', 'entries'), plural(3, 'entry', 'entries')]).toEqual(['1 entry', '3 entries']);
+  });
 });

@@ -3,7 +3,7 @@ import type { Job } from '../api/types.js';
 import { barLine } from '../output/bar-line.js';
 import type { Io } from '../output/io.js';
 import { Rate } from '../output/rate.js';
-import type { Reporter } from './reporter.js';
+import { type Reporter, writeNotice } from './reporter.js';
 
 /** A terminal: one live bar, redrawn in place, cleared when waiting stops. */
 export function barReporter(io: Io): Reporter {
@@ -31,6 +31,12 @@ export function barReporter(io: Io): Reporter {
       }
       bar.setTotal(line.total);
       bar.update(line.value, { detail: line.detail });
+    },
+    notice(message) {
+      // The bar is cleared for the line, and drawn again below it at the next answer.
+      if (started) bar.stop();
+      started = false;
+      writeNotice(io, message);
     },
     stop() {
       if (started) bar.stop();

@@ -1,7 +1,7 @@
 import { isEnded } from '../api/types.js';
 import { describeJob } from '../output/describe-job.js';
 import type { Io } from '../output/io.js';
-import type { Reporter } from './reporter.js';
+import { type Reporter, writeNotice } from './reporter.js';
 
 /**
  * Not a terminal: one plain line per state change while the job has not ended (the command
@@ -14,6 +14,9 @@ export function plainReporter(io: Io): Reporter {
       if (job.status === shown || isEnded(job)) return;
       shown = job.status;
       io.stdout.write(`${describeJob(job)}\n`);
+    },
+    notice(message) {
+      writeNotice(io, message);
     },
     stop() {},
   };

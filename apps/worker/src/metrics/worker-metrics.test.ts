@@ -2,10 +2,14 @@ import { Writable } from 'node:stream';
 import { insertJob } from '@strongbox/db';
 import { sample } from '@strongbox/metrics/testing';
 import { enqueue } from '@strongbox/queue';
+import { checkPromtool, runPromtool } from '@strongbox/services/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkerTestEnv, type WorkerTestEnv, waitUntil } from '../testing/test-worker.js';
 import { startWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
+
+const promtool = checkPromtool({ ci: process.env.CI === 'true' });
+if (!promtool.run) console.warn(promtool.reason);
 
 describe("a worker's metrics", () => {
   let env: WorkerTestEnv;
@@ -82,6 +86,15 @@ describe("a worker's metrics", () => {
 
   it('have no label per folder', async () => {
     expect(await scrape()).not.toContain('measured');
+  });
+
+  it.runIf(promtool.run)('pass promtool check metrics', async () => {
+    const checked = await runPromtool(
+      promtool.run ? promtool.path : '',
+      ['check', 'metrics'],
+      await scrape(),
+    );
+    expect(checked).toEqual({ code: 0, output: '' });
   });
 });
 

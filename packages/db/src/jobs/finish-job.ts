@@ -13,6 +13,7 @@ import { type Db, inTransaction } from '../connection.js';
 import { insertLog } from '../logs/insert-log.js';
 import { countTransition } from './count-jobs.js';
 import { getJob } from './get-job.js';
+import { recordEnd } from './record-end.js';
 
 /** How a job of kind `K` succeeded: its result, of the shape its kind has. */
 export type JobSuccess<K extends JobKind = JobKind> = {
@@ -25,10 +26,11 @@ export type JobOutcome =
   | { status: 'cancelled'; error: JobError };
 
 /**
- * Ends an active job and writes its log row (`Backup`, `Verify` or `Restore`) in one
- * transaction, so a job is never ended without its row nor logged twice. A success stores the
- * result in the shape of its kind (fields beyond it are left out), sets the final progress to the
- * result's totals, and for a backup the snapshot and copied figures that retention and stats read.
+ * Ends an active job and writes its log row (`Backup`, `Verify` or `Restore`, dated as the job's
+ * `finishedAt`) in one transaction, so a job is never ended without its row nor logged twice. A
+ * success stores the result in the shape of its kind (fields beyond it are left out), sets the final
+ * progress to the result's totals, and for a backup the snapshot and copied figures that retention
+ * and stats read.
  *
  * @returns the ended job, or null when it had already ended (another worker or a cancel won).
  */
@@ -74,7 +76,15 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
       to: outcome.status,
       copied: backup ? { files: backup.copiedFiles, bytes: backup.copiedBytes, finishedAt: row.now } : null,
     });
+    await recordEnd(tx, {
+      kind: row.kind,
+      folder: row.folder,
+      status: outcome.status,
+      code: error?.code ?? null,
+      at: row.now,
+    });
     await insertLog(tx, {
+      date: row.now,
       action: ACTION_OF_KIND[row.kind],
       parameter: row.folder,
       status: outcome.status === 'succeeded' ? 'SUCCESS' : 'FAILED',

@@ -10,11 +10,17 @@ export interface NewLogEntry {
   message?: string | null;
 }
 
-/** Appends one audit row; pass a transaction's connection to write it with that transaction. */
-export async function insertLog(db: Db | DbConnection, entry: NewLogEntry): Promise<number> {
+/**
+ * Appends one audit row; pass a transaction's connection to write it with that transaction.
+ * `date` defaults to the server's clock at the insert.
+ */
+export async function insertLog(
+  db: Db | DbConnection,
+  entry: NewLogEntry & { date?: Date },
+): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
-    'INSERT INTO log (action, parameter, status, job_id, message) VALUES (?, ?, ?, ?, ?)',
-    logValues(entry),
+    'INSERT INTO log (date, action, parameter, status, job_id, message) VALUES (COALESCE(?, CURRENT_TIMESTAMP(3)), ?, ?, ?, ?, ?)',
+    [entry.date ?? null, ...logValues(entry)],
   );
   return result.insertId;
 }

@@ -16,9 +16,10 @@ export interface ListLogsQuery {
   cursor?: string;
 }
 
-// `log.date` is a TIMESTAMP (the original design's column): it holds these instants and no others.
-const FIRST_TIMESTAMP = new Date('1970-01-01T00:00:01Z');
-const LAST_TIMESTAMP = new Date('2038-01-19T03:14:07Z');
+// `log.date` is a TIMESTAMP(3) (the original design's column, to the millisecond): it holds these
+// instants and no others.
+const FIRST_TIMESTAMP = new Date('1970-01-01T00:00:01.000Z');
+const LAST_TIMESTAMP = new Date('2038-01-19T03:14:07.999Z');
 
 /**
  * Audit rows ordered by date then id, one page at a time. A bound beyond what the date column can

@@ -4,6 +4,8 @@ import mysql from 'mysql2/promise';
 import { inject } from 'vitest';
 import './provided-context.js';
 
+export { checkPromtool, type PromtoolCheck, type PromtoolRun, runPromtool } from './promtool.js';
+
 /** A database of its own for one test file. */
 export interface TestDatabase {
   /** A DATABASE_URL pointing at the new database. */

@@ -1,7 +1,12 @@
-import { getJob } from '@strongbox/db';
+import { randomUUID } from 'node:crypto';
+import type { Job } from '@strongbox/contract';
+import { finishJob, getJob, markPruned, startJob } from '@strongbox/db';
+import { connectRedis, QUEUE_NAME } from '@strongbox/queue';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { succeededBackup } from '../../testing/jobs.js';
 import { startTestApp, type TestApp } from '../../testing/test-app.js';
+import { PAGE_SCRIPT } from './page-script.js';
 
 const TOKEN = 'board-token';
 const basic = (password: string, user = 'ops') =>
@@ -134,15 +139,18 @@ describe('Bull Board at /admin/queues', () => {
     expect(await t.queue.isPaused()).toBe(false);
   });
 
-  it('refuses to retry a job MySQL has ended', async () => {
-    const ended = await succeededBackup(t.db, 'board/ended');
-    await t.queue.add('backup', { id: ended.id, folder: ended.folder }, { jobId: ended.id });
-    const response = await board('PUT', `/api/queues/jobs/${ended.id}/retry`);
-    expect(response.statusCode).toBe(409);
-    expect(response.json()).toMatchObject({
-      code: 'ACTION_REFUSED',
-      message: `Job ${ended.id} has ended (succeeded): start a new one with the API instead`,
-    });
+  it('loads its own script before Bull Board on every page, served from this server', async () => {
+    for (const url of ['', '/queue/jobs?status=failed']) {
+      const page = await board('GET', url);
+      expect(page.body, url).toMatch(
+        /<head>\n<script src="\/admin\/queues\/strongbox-page\.js"><\/script>\n(?:(?!<script).)*<script id="__UI_CONFIG__"/s,
+      );
+    }
+    const script = await board('GET', '/strongbox-page.js');
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.body).toBe(PAGE_SCRIPT);
+    expect((await board('GET', '/strongbox-page.js', basic('wrong'))).statusCode).toBe(401);
   });
 
   it('refuses to empty the queue, add a job or clean waiting jobs; cleans completed ones', async () => {
@@ -181,6 +189,170 @@ describe('Bull Board at /admin/queues', () => {
       'Schedules live in MySQL: pause, resume or delete them with PATCH or DELETE /schedules/{id}',
     );
     expect(await t.ticks.getJobScheduler(id)).toBeDefined();
+  });
+});
+
+describe("Bull Board's Retry and Retry all", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ apiTokens: TOKEN });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const api = async (method: 'GET' | 'POST', url: string, payload?: object) =>
+    (await t.app.inject({ method, url, payload, headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  const board = (url: string) =>
+    t.app.inject({ method: 'PUT', url: `/admin/queues${url}`, headers: { authorization: basic(TOKEN) } });
+  const jobsOf = async (folder: string): Promise<Job[]> =>
+    (await api('GET', `/backups?folder=${encodeURIComponent(folder)}`)).items;
+
+  /**
+   * Plays a worker that fails jobs at once, as for a missing folder: each lands in the queue's
+   * failed list (so does any other job waiting meanwhile); with `inMySql` MySQL records the failure
+   * too, as the real worker does.
+   */
+  async function failAll(jobs: readonly { id: string }[], inMySql = true): Promise<void> {
+    const pending = new Set(jobs.map((job) => job.id));
+    const connection = connectRedis(t.config.redisUrl, 'worker');
+    const worker = new Worker(
+      QUEUE_NAME,
+      async () => {
+        throw new UnrecoverableError('NO_SUCH_DIRECTORY: gone');
+      },
+      { connection, prefix: t.config.queuePrefix },
+    );
+    try {
+      await new Promise<void>((resolve) => {
+        worker.on('failed', (job) => {
+          if (job?.id) pending.delete(job.id);
+          if (pending.size === 0) resolve();
+        });
+      });
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    if (!inMySql) return;
+    for (const job of jobs) {
+      await startJob(t.db, job.id, 'test:1');
+      await finishJob(t.db, job.id, {
+        status: 'failed',
+        error: { code: 'NO_SUCH_DIRECTORY', message: 'No such directory' },
+      });
+    }
+  }
+
+  it('runs a failed backup again as a new job, queued in MySQL and in the queue, and takes it off the failed list', async () => {
+    const failed = await api('POST', '/backups', { folder: 'again/one' });
+    await failAll([failed]);
+    const before = await getJob(t.db, failed.id);
+
+    const response = await board(`/api/queues/jobs/${failed.id}/retry`);
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe('');
+
+    const [again, old] = await jobsOf('again/one');
+    expect(old).toEqual(before);
+    expect(again).toMatchObject({ kind: 'backup', folder: 'again/one', status: 'queued', scheduleId: null });
+    expect(again?.id).not.toBe(failed.id);
+    expect(await t.queue.getJobState(again?.id ?? '')).toBe('waiting');
+    expect(await t.queue.getJob(failed.id)).toBeUndefined();
+    const [rows] = await t.db.query('SELECT job_id, status FROM log WHERE action = ? AND parameter = ?', [
+      'Backup',
+      'again/one',
+    ]);
+    expect(rows).toEqual([{ job_id: failed.id, status: 'FAILED' }]);
+  });
+
+  it('answers the backup already queued for the folder instead of queuing a second one', async () => {
+    const failed = await api('POST', '/backups', { folder: 'again/queued' });
+    await failAll([failed]);
+    const waiting = await api('POST', '/backups', { folder: 'again/queued' });
+
+    expect((await board(`/api/queues/jobs/${failed.id}/retry`)).statusCode).toBe(204);
+    expect((await jobsOf('again/queued')).map((job) => [job.id, job.status])).toEqual([
+      [waiting.id, 'queued'],
+      [failed.id, 'failed'],
+    ]);
+  });
+
+  it('runs a verify again on the same backup, and refuses once its snapshot is gone', async () => {
+    const backup = await succeededBackup(t.db, 'again/verified');
+    const verify = await api('POST', `/backups/${backup.id}/verify`);
+    await failAll([verify]);
+
+    expect((await board(`/api/queues/jobs/${verify.id}/retry`)).statusCode).toBe(204);
+    const again = (await api('GET', '/backups?kind=verify&status=queued')).items;
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({
+      kind: 'verify',
+      folder: 'again/verified',
+      params: { backupId: backup.id },
+    });
+
+    await failAll(again);
+    await markPruned(t.db, [backup.result?.snapshot ?? '']);
+    const refused = await board(`/api/queues/jobs/${again[0].id}/retry`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({
+      code: 'SNAPSHOT_UNAVAILABLE',
+      message: expect.stringMatching(
+        new RegExp(`^The snapshot of backup ${backup.id} was deleted by retention`),
+      ),
+    });
+    expect(await t.queue.getJobState(again[0].id)).toBe('failed');
+    expect((await api('GET', '/backups?kind=verify&status=queued')).items).toEqual([]);
+  });
+
+  it('lets the queue retry a job MySQL still has queued: no new job', async () => {
+    const queued = await api('POST', '/backups', { folder: 'again/still-queued' });
+    await failAll([queued], false);
+
+    expect((await board(`/api/queues/jobs/${queued.id}/retry`)).statusCode).toBe(204);
+    expect(await t.queue.getJobState(queued.id)).toBe('waiting');
+    expect((await jobsOf('again/still-queued')).map((job) => [job.id, job.status])).toEqual([
+      [queued.id, 'queued'],
+    ]);
+  });
+
+  it('retries all failed jobs: each ended one runs again once, and one MySQL does not know is skipped', async () => {
+    // Only this test's jobs in the queue: what the tests above left waiting or failed goes first.
+    await t.queue.drain();
+    await t.queue.clean(0, 0, 'failed');
+    const a = await api('POST', '/backups', { folder: 'again/all-a' });
+    const b = await api('POST', '/backups', { folder: 'again/all-b' });
+    const stranger = randomUUID();
+    await t.queue.add('backup', { id: stranger, folder: 'again/stranger' }, { jobId: stranger });
+    await failAll([a, b, { id: stranger }]); // MySQL has no row for the stranger to end
+    expect((await t.queue.getJobs(['failed'])).map((job) => job.id).sort()).toEqual(
+      [a.id, b.id, stranger].sort(),
+    );
+
+    const response = await board('/api/queues/jobs/retry/failed');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ retried: 2, skipped: 1 });
+    for (const [job, folder] of [
+      [a, 'again/all-a'],
+      [b, 'again/all-b'],
+    ] as const) {
+      const [again, old] = await jobsOf(folder);
+      expect(old?.id).toBe(job.id);
+      expect(again).toMatchObject({ folder, status: 'queued' });
+    }
+    expect((await t.queue.getJobs(['failed'])).map((job) => job.id)).toEqual([stranger]);
+  });
+
+  it('refuses to retry all the jobs of a state that has not ended', async () => {
+    const response = await board('/api/queues/jobs/retry/waiting');
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toEqual({
+      statusCode: 409,
+      error: 'Conflict',
+      code: 'ACTION_REFUSED',
+      message: 'Only failed or completed jobs can be retried: got waiting',
+    });
   });
 });
 

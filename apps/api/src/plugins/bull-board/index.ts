@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin';
 import { toProblem } from '../../errors/to-problem.js';
 import { applyRules } from './guard.js';
+import { PAGE_SCRIPT, PAGE_SCRIPT_PATH, withPageScript } from './page-script.js';
 
 export const BOARD_PATH = '/admin/queues';
 
@@ -46,8 +47,9 @@ const bullBoard: FastifyPluginAsync = async (app) => {
           method: request.method,
           route: (request.routeOptions.url ?? '').slice(BOARD_PATH.length),
           params: request.params as Record<string, string>,
+          log: request.log,
         });
-        if (outcome === 'done') return reply.code(204).send();
+        if (outcome !== 'go on') return reply.code(outcome.statusCode).send(outcome.body);
       } catch (error) {
         return refuse(app, reply, error);
       }
@@ -56,8 +58,11 @@ const bullBoard: FastifyPluginAsync = async (app) => {
       if (typeof payload !== 'string' || !String(reply.getHeader('content-type')).startsWith('text/html')) {
         return payload;
       }
-      return payload.replace(FONT_LINK, '');
+      return withPageScript(payload.replace(FONT_LINK, ''), BOARD_PATH);
     });
+    board.get(`${BOARD_PATH}${PAGE_SCRIPT_PATH}`, { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').send(PAGE_SCRIPT),
+    );
     await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
   });
 };

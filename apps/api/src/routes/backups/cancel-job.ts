@@ -2,9 +2,7 @@ import type { Job } from '@strongbox/contract';
 import { finishJob, getJob } from '@strongbox/db';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors/api-error.js';
-import { withTimeout } from '../../lib/with-timeout.js';
-
-const QUEUE_TIMEOUT_MS = 2_000;
+import { removeFromQueue } from '../../lib/remove-from-queue.js';
 
 /**
  * Cancels a job that has not started: ended as `cancelled` in MySQL with its log row, then
@@ -25,17 +23,6 @@ export async function cancelJob(app: FastifyInstance, job: Job): Promise<Job> {
       `Job ${job.id} is ${now.status}: only a queued job can be cancelled`,
     );
   }
-  await removeFromQueue(app, job.id);
+  await removeFromQueue(app, job.id, 'cancelled');
   return cancelled;
-}
-
-// MySQL already says cancelled, so a worker that still receives the job skips it; removing it from
-// the queue is only tidiness, and a job a worker has locked cannot be removed anyway.
-async function removeFromQueue(app: FastifyInstance, id: string): Promise<void> {
-  try {
-    const queued = await withTimeout(app.queue.getJob(id), QUEUE_TIMEOUT_MS, 'Redis');
-    if (queued) await withTimeout(queued.remove(), QUEUE_TIMEOUT_MS, 'Redis');
-  } catch (error) {
-    app.log.warn({ err: error, jobId: id }, 'could not remove the cancelled job from the queue');
-  }
 }

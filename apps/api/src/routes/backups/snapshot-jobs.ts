@@ -1,8 +1,6 @@
-import { type BackupJob, pathSchema, targetSchema } from '@strongbox/contract';
-import type { FastifyInstance } from 'fastify';
+import { pathSchema, targetSchema } from '@strongbox/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ApiError } from '../../errors/api-error.js';
 import {
   idempotencyHeadersSchema,
   jobIdParamsSchema,
@@ -10,7 +8,7 @@ import {
   waitQuerySchema,
 } from '../../schemas/job.js';
 import { BODY_ERRORS } from '../../schemas/problem.js';
-import { findJob } from './find-job.js';
+import { findSnapshot } from './find-snapshot.js';
 import { submitJob } from './submit-job.js';
 
 /**
@@ -81,26 +79,5 @@ const snapshotJobs: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-/** A backup whose snapshot is still there to read. */
-async function findSnapshot(app: FastifyInstance, id: string): Promise<BackupJob> {
-  const backup = await findJob(app, id);
-  if (backup.kind !== 'backup') {
-    throw new ApiError('NOT_FOUND', `Job ${backup.id} is a ${backup.kind} job, not a backup`);
-  }
-  if (backup.status !== 'succeeded') {
-    throw new ApiError(
-      'SNAPSHOT_UNAVAILABLE',
-      `Backup ${backup.id} is ${backup.status}: only a backup that succeeded has a snapshot`,
-    );
-  }
-  if (backup.prunedAt) {
-    throw new ApiError(
-      'SNAPSHOT_UNAVAILABLE',
-      `The snapshot of backup ${backup.id} was deleted by retention at ${backup.prunedAt}: pick a newer backup`,
-    );
-  }
-  return backup;
-}
 
 export default snapshotJobs;

@@ -1,7 +1,7 @@
 import { isTerminal, type Job, type NewJob } from '@strongbox/contract';
-import { type Idempotency, insertJob } from '@strongbox/db';
+import { type Idempotency, type InsertedJob, insertJob } from '@strongbox/db';
 import { enqueue } from '@strongbox/queue';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { statusOf } from '../../errors/status-of.js';
 import { waitForJob } from '../../lib/wait-for-job.js';
 import { withTimeout } from '../../lib/with-timeout.js';
@@ -9,8 +9,8 @@ import { withTimeout } from '../../lib/with-timeout.js';
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /**
- * The one way every route starts a job: record it in MySQL (the truth), hand it to the queue,
- * then answer 202 with `Location`, or with `?wait=N` wait for it to end and answer how it ended.
+ * The one way every route starts a job: {@link recordJob}, then answer 202 with `Location`, or with
+ * `?wait=N` wait for it to end and answer how it ended.
  */
 export async function submitJob(
   app: FastifyInstance,
@@ -19,24 +19,48 @@ export async function submitJob(
   input: NewJob,
   wait: number | undefined,
 ): Promise<Job> {
-  const { job, created } = await insertJob(app.db, input, idempotencyOf(request));
-  if (created) {
-    request.log.info({ jobId: job.id, kind: job.kind, folder: job.folder }, 'job created');
-    try {
-      await withTimeout(enqueue(app.queue, job), ENQUEUE_TIMEOUT_MS, 'Redis');
-    } catch (error) {
-      // The job is safe in MySQL: the worker's reconciler adds it to the queue once Redis is back.
-      request.log.warn({ err: error, jobId: job.id }, 'could not enqueue the job; the reconciler will');
-    }
-  } else {
-    request.log.info({ jobId: job.id }, 'answered an existing job');
-  }
+  const { job } = await recordJob(app, input, { idempotency: idempotencyOf(request), log: request.log });
   reply.header('Location', `/backups/${job.id}`);
   if (!wait) return reply.code(202).send(job);
 
   const signal = AbortSignal.any([abortOnClose(reply), app.closing]);
   const ended = await waitForJob(app.db, job.id, { seconds: wait, signal });
   return answerJob(reply, ended ?? job);
+}
+
+/** Options for {@link recordJob}. */
+export interface RecordJobOptions {
+  /** The client's Idempotency-Key and route, if any. */
+  idempotency?: Idempotency | null;
+  /** Where to say what happened: the request's logger, so that lines carry its `reqId`. */
+  log: FastifyBaseLogger;
+}
+
+/**
+ * Records a job in MySQL (the truth) and hands it to the queue, or answers the equal job MySQL
+ * already holds (the same Idempotency-Key, or a queued backup of the same folder). The routes that
+ * start jobs and the dashboard's retry all start them here.
+ */
+export async function recordJob(
+  app: FastifyInstance,
+  input: NewJob,
+  options: RecordJobOptions,
+): Promise<InsertedJob> {
+  const { log } = options;
+  const inserted = await insertJob(app.db, input, options.idempotency ?? null);
+  const { job } = inserted;
+  if (!inserted.created) {
+    log.info({ jobId: job.id }, 'answered an existing job');
+    return inserted;
+  }
+  log.info({ jobId: job.id, kind: job.kind, folder: job.folder }, 'job created');
+  try {
+    await withTimeout(enqueue(app.queue, job), ENQUEUE_TIMEOUT_MS, 'Redis');
+  } catch (error) {
+    // The job is safe in MySQL: the worker's reconciler adds it to the queue once Redis is back.
+    log.warn({ err: error, jobId: job.id }, 'could not enqueue the job; the reconciler will');
+  }
+  return inserted;
 }
 
 /**
