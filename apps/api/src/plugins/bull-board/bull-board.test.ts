@@ -78,6 +78,17 @@ describe('Bull Board at /admin/queues', () => {
     });
   });
 
+  it('answers a bad parameter of its own with 400 BAD_REQUEST in the error shape, in its own words', async () => {
+    const response = await board('GET', '/api/queues?activeQueue=jobs&status=bogus');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'BAD_REQUEST',
+      message: 'The "status" query parameter is not valid.',
+    });
+  });
+
   it('serves the page without the Google Fonts link that CSP and closed networks refuse', async () => {
     const page = await board('GET', '/');
     expect(page.body).toContain('<title>Strongbox</title>');
