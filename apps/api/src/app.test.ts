@@ -201,7 +201,7 @@ describe('the app over a real socket', () => {
       statusCode: 404,
       error: 'Not Found',
       code: 'NOT_FOUND',
-      message: 'There is no job with that id: job ids are UUIDs',
+      message: 'There is no job or schedule with that id: ids are UUIDs',
     });
   });
 
@@ -220,6 +220,120 @@ describe('the app over a real socket', () => {
     await rawRequest(port, `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     const response = await fetch(`http://127.0.0.1:${port}/health`);
     expect(response.status).toBe(200);
+  });
+});
+
+const GATE_TOKEN = 'gate-token';
+const LONG_ID = 'a'.repeat(101);
+// Each answered, before this was fixed, by the router or a plugin of its own before any hook ran.
+// Sent as they are over a socket: no client tidies `..` away.
+const GATED_URLS = [
+  `/backups/${LONG_ID}`,
+  `/schedules/${LONG_ID}`,
+  `/admin/queues/api/queues/jobs/${LONG_ID}`,
+  '/backup/%E0%A4%A',
+  '/nope',
+  '/docs/static/../',
+];
+
+/** An app with a token and a rate limit of `rateLimit`, listening on a port of its own. */
+function gatedApp(rateLimit: number) {
+  const state = { t: undefined as TestApp | undefined, port: 0 };
+  beforeAll(async () => {
+    state.t = await startTestApp({
+      apiTokens: GATE_TOKEN,
+      env: { RATE_LIMIT_MAX: String(rateLimit), RATE_LIMIT_WINDOW_SECONDS: '600' },
+    });
+    await state.t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = state.t.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    state.port = address.port;
+  });
+  afterAll(async () => {
+    await state.t?.close();
+  });
+  return (url: string, token?: string) =>
+    rawRequest(
+      state.port,
+      `GET ${url} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}\r\n`,
+    );
+}
+
+describe('the app with API_TOKENS, before anything answers', () => {
+  const send = gatedApp(1000);
+
+  it('answers 401 UNAUTHORIZED to every URL without a token, long ids and URLs it cannot route included', async () => {
+    for (const url of GATED_URLS) {
+      const answer = await send(url);
+      expect(answer.status, url).toBe(401);
+      expect(answer.body, url).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        code: 'UNAUTHORIZED',
+        message: 'This server needs a token: send Authorization: Bearer <token>',
+      });
+      expect(answer.raw, url).toMatch(/^www-authenticate: Bearer\r$/im);
+    }
+  });
+
+  it('answers them with a token in the error shape: 404 NOT_FOUND, or 400 INVALID_URL', async () => {
+    const answers: Record<string, unknown> = {};
+    for (const url of GATED_URLS) {
+      const answer = await send(url, GATE_TOKEN);
+      answers[url] = [answer.status, answer.body];
+    }
+    const notFound = (message: string) => [
+      404,
+      { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message },
+    ];
+    expect(answers).toEqual({
+      [`/backups/${LONG_ID}`]: notFound('There is no job or schedule with that id: ids are UUIDs'),
+      [`/schedules/${LONG_ID}`]: notFound('There is no job or schedule with that id: ids are UUIDs'),
+      [`/admin/queues/api/queues/jobs/${LONG_ID}`]: notFound(
+        'There is no job or schedule with that id: ids are UUIDs',
+      ),
+      '/backup/%E0%A4%A': [
+        400,
+        {
+          statusCode: 400,
+          error: 'Bad Request',
+          code: 'INVALID_URL',
+          message: 'The URL is not valid: percent-encode special characters in it (e.g. "/" as %2F)',
+        },
+      ],
+      '/nope': notFound('There is no route GET /nope: see API.md for the routes'),
+      '/docs/static/../': notFound('There is no such file: a path may not climb out of its folder with ".."'),
+    });
+  });
+  it('answers a path that climbs out of the folder of /docs or of the dashboard with 404 NOT_FOUND', async () => {
+    for (const url of ['/docs/static/../../package.json', '/admin/queues/static/../../package.json']) {
+      const answer = await send(url, GATE_TOKEN);
+      expect(answer.status, url).toBe(404);
+      expect(answer.body, url).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'NOT_FOUND',
+        message: 'There is no such file: a path may not climb out of its folder with ".."',
+      });
+    }
+  });
+});
+
+describe('the rate limit, before anything answers', () => {
+  const send = gatedApp(GATED_URLS.length);
+
+  it('counts every URL, long ids and URLs it cannot route included: over the limit each is 429 RATE_LIMITED', async () => {
+    for (const url of GATED_URLS) expect((await send(url)).status, url).toBe(401);
+    for (const url of GATED_URLS) {
+      const answer = await send(url);
+      expect(answer.status, url).toBe(429);
+      expect(answer.body, url).toEqual({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        code: 'RATE_LIMITED',
+        message: expect.stringMatching(/^Too many requests: at most 6 per 600 s; try again in \d+ s$/),
+      });
+    }
   });
 });
 

@@ -7,9 +7,11 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { answerClientError } from './errors/client-error.js';
 import { toProblem } from './errors/to-problem.js';
+import admission, { admit } from './plugins/admission.js';
 import audit from './plugins/audit.js';
 import auth from './plugins/auth.js';
 import bullBoard from './plugins/bull-board/index.js';
@@ -80,8 +82,16 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
     // Route parameters are job ids (UUIDs); longer ones answer 404 like any unknown id. The folder
     // of POST /backup/{folder} is a wildcard, which this does not limit.
     routerOptions: { maxParamLength: 100 },
-    // URLs Fastify cannot even route (bad percent-encoding) get the same error shape as the rest.
-    frameworkErrors: (error, request, reply) => {
+    // URLs Fastify cannot even route (bad percent-encoding, a parameter over maxParamLength) get
+    // the same admission (rate limit, token) and the same error shape as the rest: the router
+    // answers them before any route, so no hook runs for them.
+    frameworkErrors: async (error, request, reply) => {
+      try {
+        await admit(request, reply);
+      } catch (refusal) {
+        error = refusal as typeof error;
+      }
+      if (reply.sent) return reply;
       const problem = toProblem(error, request.id);
       request.log.info({ code: problem.code }, 'request refused');
       return (reply as FastifyReply).code(problem.statusCode).send(problem);
@@ -92,13 +102,16 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(audit, { db: appDeps.db, flushMs: appDeps.config.auditFlushMs });
-  await app.register(serviceApp, appDeps);
+  // Not encapsulated, so that the admission its plugins fill in is the root's, which the
+  // router's own errors (frameworkErrors) see.
+  await app.register(fp(serviceApp), appDeps);
   return app;
 }
 
 /**
- * The API as a plugin: our services, error handling, security headers, the rate limit (before
- * authentication, so that wrong tokens count), auth, the query string's checks, metrics and the OpenAPI document (before the
+ * The API as a plugin: our services, error handling, security headers, the admission that every
+ * request passes before anything answers it: the rate limit (before authentication, so that wrong
+ * tokens count) and auth; the query string's checks, metrics and the OpenAPI document (before the
  * routes, so that they see every route), then the routes and the dashboard.
  */
 export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
@@ -107,6 +120,7 @@ export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
   await app.register(errors);
   await app.register(helmet);
   await app.register(jsonBody);
+  await app.register(admission);
   await app.register(rateLimit);
   await app.register(auth);
   await app.register(queryEncoding);

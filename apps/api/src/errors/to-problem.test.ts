@@ -65,7 +65,7 @@ describe('toProblem', () => {
     });
   });
 
-  it('answers an over-long route parameter (only job ids are parameters) as an unknown job', () => {
+  it('answers an over-long route parameter (only ids are parameters) as an unknown id', () => {
     const tooLong = Object.assign(new Error(`'/backups/${'a'.repeat(9000)}' is too long`), {
       code: 'FST_ERR_MAX_PARAM_LENGTH',
       statusCode: 414,
@@ -74,7 +74,17 @@ describe('toProblem', () => {
       statusCode: 404,
       error: 'Not Found',
       code: 'NOT_FOUND',
-      message: 'There is no job with that id: job ids are UUIDs',
+      message: 'There is no job or schedule with that id: ids are UUIDs',
+    });
+  });
+
+  it('answers the 403 of a static file server (a path climbing out with "..") as an unknown file', () => {
+    const forbidden = Object.assign(new Error('Forbidden'), { statusCode: 403, status: 403, expose: true });
+    expect(toProblem(forbidden, 'r')).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: 'There is no such file: a path may not climb out of its folder with ".."',
     });
   });
 

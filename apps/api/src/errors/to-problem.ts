@@ -52,8 +52,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_BAD_URL: 'INVALID_URL',
-  // Only job ids are route parameters (the folder of POST /backup/* is a wildcard, which has no
-  // limit): an id that long is no job's.
+  // Only ids (of jobs, of schedules, and of the dashboard's jobs) are route parameters (the folder
+  // of POST /backup/* is a wildcard, which has no limit): an id that long is nothing's.
   FST_ERR_MAX_PARAM_LENGTH: 'NOT_FOUND',
 };
 
@@ -62,8 +62,10 @@ const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'The request body is too large: it may be at most 64 KiB',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be JSON: send it with Content-Type: application/json',
   INVALID_URL: 'The URL is not valid: percent-encode special characters in it (e.g. "/" as %2F)',
-  NOT_FOUND: 'There is no job with that id: job ids are UUIDs',
+  NOT_FOUND: 'There is no job or schedule with that id: ids are UUIDs',
 };
+
+const NO_SUCH_FILE = 'There is no such file: a path may not climb out of its folder with ".."';
 
 // The codes of the contract's rules (folder, target, path, schedule): a request that breaks only
 // those rules is answered with the rule's code and words.
@@ -78,8 +80,11 @@ function describe(error: unknown): { code: string; message: string } {
   const fastifyError = error as Partial<FastifyError>;
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (known) return { code: known, message: FASTIFY_MESSAGES[known] ?? String(fastifyError.message) };
-  // Any other error Fastify marks as the client's fault says itself what is wrong.
   const status = fastifyError.statusCode;
+  // The static file servers (of /docs and of the dashboard) refuse a path that climbs out of their
+  // folder with 403; nothing else answers 403. Such a path names no file: the same answer as any other.
+  if (status === 403) return { code: 'NOT_FOUND', message: NO_SUCH_FILE };
+  // Any other error Fastify marks as the client's fault says itself what is wrong.
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return { code: 'BAD_REQUEST', message: String(fastifyError.message) };
   }

@@ -21,7 +21,9 @@ export const CHALLENGES = ['Bearer', 'Basic realm="Strongbox", charset="UTF-8"']
 /**
  * When API_TOKENS is set, every request needs one of its tokens, as a bearer token or as the
  * password of HTTP Basic, unknown routes included (so that they reveal nothing), except routes
- * marked `config: { auth: false }`. /metrics also takes METRICS_TOKEN, and needs a token when
+ * marked `config: { auth: false }`: the second check of the admission (after the rate limit), which
+ * runs before anything answers, the router's own errors included. /metrics also takes
+ * METRICS_TOKEN, and needs a token when
  * only that is set. The answer is sent from here rather than thrown, so that plugins with an error
  * handler of their own (Bull Board) cannot turn it into something else.
  */
@@ -29,7 +31,7 @@ const auth: FastifyPluginAsync = async (app) => {
   const apiTokens = app.config.apiTokens;
   const metricsTokens = metricsTokensOf(app.config);
   if (metricsTokens.length === 0) return;
-  app.addHook('onRequest', async (request, reply) => {
+  app.admission.push(async (request, reply) => {
     const config = request.routeOptions.config;
     if (config.auth === false) return;
     const tokens = config.metrics ? metricsTokens : apiTokens;
@@ -49,4 +51,4 @@ function refuse(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(401).header('WWW-Authenticate', CHALLENGES).send(problemOf('UNAUTHORIZED', message));
 }
 
-export default fp(auth, { name: 'auth', dependencies: ['deps', 'errors'] });
+export default fp(auth, { name: 'auth', dependencies: ['deps', 'errors', 'admission', 'rate-limit'] });

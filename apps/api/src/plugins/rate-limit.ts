@@ -26,8 +26,8 @@ const limit: FastifyPluginAsync = async (app) => {
         `Too many requests: at most ${context.max} per ${windowSeconds} s; try again in ${Math.ceil(context.ttl / 1000)} s`,
       ),
   });
-  // An app-wide hook registered before authentication, so that wrong tokens are counted too.
-  app.addHook('onRequest', async (request, reply) => {
+  // The first check of the admission, before authentication, so that wrong tokens are counted too.
+  app.admission.push(async (request, reply) => {
     if (request.routeOptions.config.rateLimit === false) return;
     await check.call(app, request, reply);
   });
@@ -42,4 +42,4 @@ function callerOf(request: FastifyRequest, tokens: readonly string[]): string {
   return `ip:${request.ip}`;
 }
 
-export default fp(limit, { name: 'rate-limit', dependencies: ['deps', 'errors'] });
+export default fp(limit, { name: 'rate-limit', dependencies: ['deps', 'errors', 'admission'] });

@@ -59,6 +59,36 @@ describe('Bull Board at /admin/queues', () => {
     expect((await board('GET', '', basic('wrong'))).statusCode).toBe(401);
   });
 
+  it('answers its own 404s in the error shape: an unknown job, an unknown queue', async () => {
+    const job = await board('GET', '/api/queues/jobs/no-such-job');
+    expect(job.statusCode).toBe(404);
+    expect(job.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: 'There is no job "no-such-job" in the queue "jobs"',
+    });
+    const queue = await board('GET', '/api/queues/nope/some-job');
+    expect(queue.statusCode).toBe(404);
+    expect(queue.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: 'There is no queue "nope": the dashboard shows the queues jobs and schedules',
+    });
+  });
+
+  it('answers a bad parameter of its own with 400 BAD_REQUEST in the error shape, in its own words', async () => {
+    const response = await board('GET', '/api/queues?activeQueue=jobs&status=bogus');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'BAD_REQUEST',
+      message: 'The "status" query parameter is not valid.',
+    });
+  });
+
   it('serves the page without the Google Fonts link that CSP and closed networks refuse', async () => {
     const page = await board('GET', '/');
     expect(page.body).toContain('<title>Strongbox</title>');

@@ -1,9 +1,9 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { toProblem } from '../../errors/to-problem.js';
+import { BoardAdapter } from './adapter.js';
 import { applyRules } from './guard.js';
 import { PAGE_SCRIPT, PAGE_SCRIPT_PATH, withPageScript } from './page-script.js';
 
@@ -20,7 +20,7 @@ const FONT_LINK = /<link href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
  */
 const bullBoard: FastifyPluginAsync = async (app) => {
   const readOnlyMode = app.config.bullBoardReadOnly;
-  const serverAdapter = new FastifyAdapter();
+  const serverAdapter = new BoardAdapter();
   serverAdapter.setBasePath(BOARD_PATH);
   const jobs = new BullMQAdapter(app.queue, {
     readOnlyMode,

@@ -342,7 +342,7 @@ describe('GET /backups/{id}', () => {
         statusCode: 404,
         error: 'Not Found',
         code: 'NOT_FOUND',
-        message: 'There is no job with that id: job ids are UUIDs',
+        message: 'There is no job or schedule with that id: ids are UUIDs',
       });
     }
   });
