@@ -7,6 +7,11 @@ export interface ScheduleSyncReport {
   restored: string[];
   /** Schedulers Redis had for schedules that MySQL has paused or deleted. */
   removed: string[];
+  /**
+   * Active schedules that cannot run (a row written by hand or by an older version): left as they
+   * are in Redis, and logged, each pass, so that one of them never stops the others.
+   */
+  skipped: string[];
 }
 
 /**
@@ -15,15 +20,26 @@ export interface ScheduleSyncReport {
  * the reconciler, so that schedules come back after Redis lost its data.
  */
 export async function syncSchedules(db: Db, ticks: TickQueue, logger: Logger): Promise<ScheduleSyncReport> {
+  const report: ScheduleSyncReport = { restored: [], removed: [], skipped: [] };
   const active = new Map<string, ScheduleTiming>();
   let cursor: string | undefined;
   do {
     const page = await listSchedules(db, { limit: 1000, cursor });
-    for (const schedule of page.items) if (!schedule.paused) active.set(schedule.id, schedule);
+    for (const schedule of page.items) {
+      if (schedule.paused) continue;
+      if (schedule.error) {
+        report.skipped.push(schedule.id);
+        logger.warn(
+          { scheduleId: schedule.id, cron: schedule.cron, tz: schedule.tz, reason: schedule.error.message },
+          'skipped a schedule that cannot run; pause, fix or delete it',
+        );
+        continue;
+      }
+      active.set(schedule.id, schedule);
+    }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 
-  const report: ScheduleSyncReport = { restored: [], removed: [] };
   const inRedis = new Map(
     (await ticks.getJobSchedulers(0, -1)).map((scheduler) => [scheduler.key, scheduler]),
   );
@@ -34,7 +50,7 @@ export async function syncSchedules(db: Db, ticks: TickQueue, logger: Logger): P
     report.restored.push(schedule.id);
   }
   for (const id of inRedis.keys()) {
-    if (active.has(id)) continue;
+    if (active.has(id) || report.skipped.includes(id)) continue;
     await ticks.removeJobScheduler(id);
     report.removed.push(id);
   }
