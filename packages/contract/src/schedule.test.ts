@@ -21,7 +21,24 @@ describe('nextRunOf', () => {
   it('names a cron expression that parses but never fires (31 February or April) instead of throwing', () => {
     expect(nextRunOf('0 0 31 2,4 *', 'UTC', at('2026-12-06T12:00:00.000Z'))).toEqual({
       at: null,
-      problem: 'The cron expression "0 0 31 2,4 *" does not fire within the next 10 years (time zone UTC)',
+      problem: 'The cron expression "0 0 31 2,4 *" never fires: none of its months (2, 4) has a day 31',
+    });
+  });
+
+  it('takes days of the month that only some of its months have, or a day of the week beside them', () => {
+    const from = at('2026-12-06T12:00:00.000Z');
+    expect(nextRunOf('0 0 30,31 2,4 *', 'UTC', from)).toEqual({
+      at: at('2027-04-30T00:00:00.000Z'),
+      problem: null,
+    });
+    // Day of month and day of week combine with OR: Mondays of February and April.
+    expect(nextRunOf('0 0 31 2,4 1', 'UTC', from)).toEqual({
+      at: at('2027-02-01T00:00:00.000Z'),
+      problem: null,
+    });
+    expect(nextRunOf('0 0 L 2,4 *', 'UTC', from)).toEqual({
+      at: at('2027-02-28T00:00:00.000Z'),
+      problem: null,
     });
   });
 
@@ -64,8 +81,7 @@ describe('newScheduleSchema', () => {
       {
         code: 'custom',
         path: ['cron'],
-        message:
-          'The cron expression "0 0 31 2,4 *" does not fire within the next 10 years (time zone Europe/Paris)',
+        message: 'The cron expression "0 0 31 2,4 *" never fires: none of its months (2, 4) has a day 31',
         params: { code: 'INVALID_SCHEDULE' },
       },
     ]);

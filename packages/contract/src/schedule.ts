@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { CronExpressionParser, type CronFieldCollection, CronMonth } from 'cron-parser';
 import { z } from 'zod';
 import { folderSchema, quote } from './folder.js';
 
@@ -50,10 +50,10 @@ export type NextRun = { at: Date; problem: null } | { at: null; problem: string 
 
 /**
  * When a schedule fires next after `from`, or why it cannot: a cron expression or time zone that
- * cannot be read, or one that does not fire within {@link SCHEDULE_HORIZON_YEARS} years. The search
- * ends at that horizon: cron-parser steps at least a day at a time through days that do not match,
- * so it takes at most a few thousand steps whatever the expression (without an end it throws only
- * after 10,000, about a second of CPU). Never throws.
+ * cannot be read, days of the month that none of its months has (31 February or April), or no run
+ * within {@link SCHEDULE_HORIZON_YEARS} years. The search ends at that horizon: cron-parser steps
+ * a day at a time through days that do not match, so it takes a few thousand steps at most, whatever
+ * the expression (without an end it gives up only after 10,000, about a second of CPU). Never throws.
  */
 export function nextRunOf(cron: string, tz: string, from: Date = new Date()): NextRun {
   const problem = cronProblem(cron) ?? timeZoneProblem(tz);
@@ -61,17 +61,31 @@ export function nextRunOf(cron: string, tz: string, from: Date = new Date()): Ne
   const endDate = new Date(from);
   endDate.setUTCFullYear(endDate.getUTCFullYear() + SCHEDULE_HORIZON_YEARS);
   try {
-    return {
-      at: CronExpressionParser.parse(cron, { tz, currentDate: from, endDate }).next().toDate(),
-      problem: null,
-    };
+    const expression = CronExpressionParser.parse(cron, { tz, currentDate: from, endDate });
+    const missing = missingDays(expression.fields);
+    if (missing !== null)
+      return { at: null, problem: `The cron expression ${quote(cron)} never fires: ${missing}` };
+    return { at: expression.next().toDate(), problem: null };
   } catch {
-    // Past the end (or, were the horizon ever longer, cron-parser's own limit of steps).
+    // Past the end (or, were the horizon ever longer, past cron-parser's own limit of steps).
     return {
       at: null,
       problem: `The cron expression ${quote(cron)} does not fire within the next ${SCHEDULE_HORIZON_YEARS} years (time zone ${tz})`,
     };
   }
+}
+
+/**
+ * Why the days of the month can never come, or null. cron-parser refuses a day that its one month
+ * lacks (`0 0 30 2 *`) but not one that several lack (`0 0 31 2,4 *`): that costs a search to the
+ * horizon, and says less. A day of the week named too rescues the expression (the two combine with OR).
+ */
+function missingDays({ dayOfMonth, month, dayOfWeek }: CronFieldCollection): string | null {
+  if (!dayOfWeek.isWildcard || dayOfMonth.hasLastChar) return null;
+  const days = dayOfMonth.values.flatMap((day) => (day === 'L' ? [] : [day]));
+  const lengths = month.values.map((m) => CronMonth.daysInMonth[m - 1] ?? 31);
+  if (!days.every((day) => lengths.every((length) => day > length))) return null;
+  return `none of its months (${month.values.join(', ')}) has a day ${days.join(' or ')}`;
 }
 
 function ruleSchema(

@@ -35,14 +35,14 @@ describe('describeSchedule', () => {
   it('says why a schedule cannot run, paused or not, in place of its next run', () => {
     const error = {
       code: 'INVALID_SCHEDULE' as const,
-      message: 'The cron expression "0 0 31 2,4 *" does not fire within the next 10 years (time zone UTC)',
+      message: 'The cron expression "0 0 31 2,4 *" never fires: none of its months (2, 4) has a day 31',
     };
     const never = scheduleOf({ cron: '0 0 31 2,4 *', tz: 'UTC', nextRunAt: null, error });
     expect(describeSchedule(never)).toBe(
-      `schedule ${ID} photos/2024: active, "0 0 31 2,4 *" in UTC, cannot run: The cron expression "0 0 31 2,4 *" does not fire within the next 10 years (time zone UTC)`,
+      `schedule ${ID} photos/2024: active, "0 0 31 2,4 *" in UTC, cannot run: The cron expression "0 0 31 2,4 *" never fires: none of its months (2, 4) has a day 31`,
     );
     expect(nextRunText({ ...never, paused: true })).toBe(
-      'cannot run: The cron expression "0 0 31 2,4 *" does not fire within the next 10 years (time zone UTC)',
+      'cannot run: The cron expression "0 0 31 2,4 *" never fires: none of its months (2, 4) has a day 31',
     );
     expect(nextRunText(scheduleOf({ paused: true, nextRunAt: null }))).toBe('');
   });

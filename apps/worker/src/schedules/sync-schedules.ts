@@ -17,7 +17,8 @@ export interface ScheduleSyncReport {
 /**
  * Makes the job schedulers in Redis agree with the schedules in MySQL, the truth: every active
  * schedule has its scheduler, firing as it says, and nothing else has one. Run at start and by
- * the reconciler, so that schedules come back after Redis lost its data.
+ * the reconciler, so that schedules come back after Redis lost its data. An active schedule that
+ * cannot run (its `error` says why) is skipped and logged, and its scheduler, if any, left alone.
  */
 export async function syncSchedules(db: Db, ticks: TickQueue, logger: Logger): Promise<ScheduleSyncReport> {
   const report: ScheduleSyncReport = { restored: [], removed: [], skipped: [] };
@@ -39,6 +40,7 @@ export async function syncSchedules(db: Db, ticks: TickQueue, logger: Logger): P
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+  const skipped = new Set(report.skipped);
 
   const inRedis = new Map(
     (await ticks.getJobSchedulers(0, -1)).map((scheduler) => [scheduler.key, scheduler]),
@@ -50,7 +52,7 @@ export async function syncSchedules(db: Db, ticks: TickQueue, logger: Logger): P
     report.restored.push(schedule.id);
   }
   for (const id of inRedis.keys()) {
-    if (active.has(id) || report.skipped.includes(id)) continue;
+    if (active.has(id) || skipped.has(id)) continue;
     await ticks.removeJobScheduler(id);
     report.removed.push(id);
   }
