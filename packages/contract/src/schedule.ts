@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { CronExpressionParser, type CronFieldCollection, CronMonth } from 'cron-parser';
 import { z } from 'zod';
 import { folderSchema, quote } from './folder.js';
 
@@ -38,9 +38,54 @@ export function timeZoneProblem(tz: string): string | null {
   }
 }
 
-/** When a schedule fires next after `from`. */
-export function nextRunOf(cron: string, tz: string, from: Date = new Date()): Date {
-  return CronExpressionParser.parse(cron, { tz, currentDate: from }).next().toDate();
+/**
+ * How far ahead a schedule must fire. 29 February, the rarest day a schedule can name, waits at most
+ * 8 years (2096 to 2104), so every schedule of calendar days fits; one that fires later or never
+ * (31 February, the 5th Monday of February: 2044, then 2072) is refused.
+ */
+export const SCHEDULE_HORIZON_YEARS = 10;
+
+/** When a schedule fires next, or what stops it from firing. */
+export type NextRun = { at: Date; problem: null } | { at: null; problem: string };
+
+/**
+ * When a schedule fires next after `from`, or why it cannot: a cron expression or time zone that
+ * cannot be read, days of the month that none of its months has (31 February or April), or no run
+ * within {@link SCHEDULE_HORIZON_YEARS} years. The search ends at that horizon: cron-parser steps
+ * a day at a time through days that do not match, so it takes a few thousand steps at most, whatever
+ * the expression (without an end it gives up only after 10,000, about a second of CPU). Never throws.
+ */
+export function nextRunOf(cron: string, tz: string, from: Date = new Date()): NextRun {
+  const problem = cronProblem(cron) ?? timeZoneProblem(tz);
+  if (problem !== null) return { at: null, problem };
+  const endDate = new Date(from);
+  endDate.setUTCFullYear(endDate.getUTCFullYear() + SCHEDULE_HORIZON_YEARS);
+  try {
+    const expression = CronExpressionParser.parse(cron, { tz, currentDate: from, endDate });
+    const missing = missingDays(expression.fields);
+    if (missing !== null)
+      return { at: null, problem: `The cron expression ${quote(cron)} never fires: ${missing}` };
+    return { at: expression.next().toDate(), problem: null };
+  } catch {
+    // Past the end (or, were the horizon ever longer, past cron-parser's own limit of steps).
+    return {
+      at: null,
+      problem: `The cron expression ${quote(cron)} does not fire within the next ${SCHEDULE_HORIZON_YEARS} years (time zone ${tz})`,
+    };
+  }
+}
+
+/**
+ * Why the days of the month can never come, or null. cron-parser refuses a day that its one month
+ * lacks (`0 0 30 2 *`) but not one that several lack (`0 0 31 2,4 *`): that costs a search to the
+ * horizon, and says less. A day of the week named too rescues the expression (the two combine with OR).
+ */
+function missingDays({ dayOfMonth, month, dayOfWeek }: CronFieldCollection): string | null {
+  if (!dayOfWeek.isWildcard || dayOfMonth.hasLastChar) return null;
+  const days = dayOfMonth.values.flatMap((day) => (day === 'L' ? [] : [day]));
+  const lengths = month.values.map((m) => CronMonth.daysInMonth[m - 1] ?? 31);
+  if (!days.every((day) => lengths.every((length) => day > length))) return null;
+  return `none of its months (${month.values.join(', ')}) has a day ${days.join(' or ')}`;
 }
 
 function ruleSchema(
@@ -73,12 +118,27 @@ export const timeZoneSchema = ruleSchema(timeZoneProblem, {
   examples: ['Europe/Paris'],
 });
 
-/** A schedule as a client asks for it (`POST /schedules`). */
-export const newScheduleSchema = z.object({
-  folder: folderSchema,
-  cron: cronSchema,
-  tz: timeZoneSchema.optional(),
-});
+/**
+ * A schedule as a client asks for it (`POST /schedules`): its cron expression must also fire within
+ * {@link SCHEDULE_HORIZON_YEARS} years in its time zone, checked once both can be read.
+ */
+export const newScheduleSchema = z
+  .object({
+    folder: folderSchema,
+    cron: cronSchema,
+    tz: timeZoneSchema.optional(),
+  })
+  .check((ctx) => {
+    const { problem } = nextRunOf(ctx.value.cron, ctx.value.tz ?? DEFAULT_TIME_ZONE);
+    if (problem === null) return;
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      path: ['cron'],
+      message: problem,
+      params: { code: SCHEDULE_ERROR_CODE },
+    });
+  });
 export type NewSchedule = z.infer<typeof newScheduleSchema>;
 
 const isoDate = z.iso.datetime().describe('ISO-8601 UTC with milliseconds and Z');
@@ -93,7 +153,18 @@ export const scheduleSchema = z
     paused: z.boolean().describe('a paused schedule starts no backups until it is resumed'),
     createdAt: isoDate,
     updatedAt: isoDate,
-    nextRunAt: isoDate.nullable().describe('when it fires next; null while paused'),
+    nextRunAt: isoDate
+      .nullable()
+      .describe(`when it fires next; null while paused, or when it cannot run (see error)`),
+    error: z
+      .object({
+        code: z.literal(SCHEDULE_ERROR_CODE),
+        message: z.string().describe('why it cannot run, in the words of a refused POST'),
+      })
+      .nullable()
+      .describe(
+        `null when it can run; otherwise why not: a schedule recorded by hand or by an older version whose cron expression or time zone cannot be read, or that does not fire within ${SCHEDULE_HORIZON_YEARS} years. It starts no backups, and cannot be resumed; pause, delete or replace it`,
+      ),
   })
   .meta({
     examples: [
@@ -106,6 +177,7 @@ export const scheduleSchema = z
         createdAt: '2026-11-22T01:02:03.456Z',
         updatedAt: '2026-11-22T01:02:03.456Z',
         nextRunAt: '2026-11-23T02:00:00.000Z',
+        error: null,
       },
     ],
   });

@@ -294,7 +294,7 @@ export interface paths {
         delete: operations["deleteSchedule"];
         options?: never;
         head?: never;
-        /** Pause or resume a schedule */
+        /** Pause or resume a schedule; one that cannot run (see its error) can only be paused */
         patch: operations["updateSchedule"];
         trace?: never;
     };
@@ -523,7 +523,8 @@ export interface components {
          *       "paused": false,
          *       "createdAt": "2026-11-22T01:02:03.456Z",
          *       "updatedAt": "2026-11-22T01:02:03.456Z",
-         *       "nextRunAt": "2026-11-23T02:00:00.000Z"
+         *       "nextRunAt": "2026-11-23T02:00:00.000Z",
+         *       "error": null
          *     }
          */
         Schedule: {
@@ -545,8 +546,15 @@ export interface components {
              * @description ISO-8601 UTC with milliseconds and Z
              */
             updatedAt: string;
-            /** @description when it fires next; null while paused */
+            /** @description when it fires next; null while paused, or when it cannot run (see error) */
             nextRunAt: string | null;
+            /** @description null when it can run; otherwise why not: a schedule recorded by hand or by an older version whose cron expression or time zone cannot be read, or that does not fire within 10 years. It starts no backups, and cannot be resumed; pause, delete or replace it */
+            error: {
+                /** @constant */
+                code: "INVALID_SCHEDULE";
+                /** @description why it cannot run, in the words of a refused POST */
+                message: string;
+            } | null;
         };
         SchedulePage: {
             items: components["schemas"]["Schedule"][];
@@ -3031,7 +3039,7 @@ export interface operations {
                     "application/json": components["schemas"]["Schedule"];
                 };
             };
-            /** @description Bad Request: VALIDATION, INVALID_JSON, UNKNOWN_PARAMETER, INVALID_URL */
+            /** @description Bad Request: INVALID_SCHEDULE, VALIDATION, INVALID_JSON, UNKNOWN_PARAMETER, INVALID_URL */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3039,7 +3047,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
-                        code: "VALIDATION" | "INVALID_JSON" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                        code: "INVALID_SCHEDULE" | "VALIDATION" | "INVALID_JSON" | "UNKNOWN_PARAMETER" | "INVALID_URL";
                     } & {
                         [key: string]: unknown;
                     });

@@ -2,11 +2,20 @@ import type { Schedule } from '../api/types.js';
 
 /**
  * A schedule in one line, in the shape of a job's: `schedule <id> photos/2024: active, "0 3 * * *"
- * in Europe/Paris, next run 2026-11-23T02:00:00.000Z`. A paused one has no next run.
+ * in Europe/Paris, next run 2026-11-23T02:00:00.000Z`. A paused one has no next run; one that
+ * cannot run (recorded by hand or by an older server) says why.
  */
 export function describeSchedule(schedule: Schedule): string {
   const head = `schedule ${schedule.id} ${schedule.folder}: ${stateOf(schedule)}, "${schedule.cron}" in ${schedule.tz}`;
-  return schedule.nextRunAt === null ? head : `${head}, next run ${schedule.nextRunAt}`;
+  const next = nextRunText(schedule);
+  if (schedule.error) return `${head}, ${next}`;
+  return schedule.nextRunAt === null ? head : `${head}, next run ${next}`;
+}
+
+/** The next run, empty while paused, or why the schedule cannot run. */
+export function nextRunText(schedule: Schedule): string {
+  if (schedule.error) return `cannot run: ${schedule.error.message}`;
+  return schedule.nextRunAt ?? '';
 }
 
 /** `active` or `paused`. */

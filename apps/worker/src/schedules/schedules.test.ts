@@ -3,8 +3,9 @@ import { type TickData, upsertScheduler } from '@strongbox/queue';
 import { cleanupRedisPrefix } from '@strongbox/services/testing';
 import { type Job as QueueJob, UnrecoverableError } from 'bullmq';
 import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reconcile } from '../reconciler.js';
+import { capturingLogger } from '../testing/capturing-logger.js';
 import { startWorkerTestEnv, type WorkerTestEnv, waitUntil } from '../testing/test-worker.js';
 import { runTick } from './run-tick.js';
 import { syncSchedules } from './sync-schedules.js';
@@ -175,7 +176,11 @@ describe('bringing the schedulers in line with MySQL', () => {
         [changed.id, '0 4 * * *', 'UTC'],
       ].sort(),
     );
-    expect(await syncSchedules(env.db, env.ticks, env.logger)).toEqual({ restored: [], removed: [] });
+    expect(await syncSchedules(env.db, env.ticks, env.logger)).toEqual({
+      restored: [],
+      removed: [],
+      skipped: [],
+    });
   });
 
   it('brings every active schedule back after Redis lost its data, when the reconciler runs', async () => {
@@ -187,5 +192,80 @@ describe('bringing the schedulers in line with MySQL', () => {
       'sync/active',
       'sync/changed',
     ]);
+  });
+});
+
+describe('schedules that cannot run, recorded by hand or by an older version', () => {
+  const captured = capturingLogger('info');
+  let env: WorkerTestEnv;
+  beforeAll(async () => {
+    env = await startWorkerTestEnv({ logger: captured.logger });
+  });
+  afterEach(async () => {
+    await env.db.execute('DELETE FROM schedule');
+    await cleanupRedisPrefix(inject('redisUrl'), env.config.queuePrefix);
+    captured.lines.length = 0;
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  const NEVER = '00000000-0000-4000-8000-00000000000a';
+  const FAR = '00000000-0000-4000-8000-00000000000b';
+  const recordByHand = async (id: string, cron: string) => {
+    await env.db.execute(
+      `INSERT INTO schedule (id, folder, cron, tz, paused, created_at, updated_at)
+       VALUES (?, 'by-hand', ?, 'UTC', FALSE, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+      [id, cron],
+    );
+  };
+  const linesAbout = (id: string) => captured.lines.filter((line) => line.scheduleId === id);
+
+  it('skips them, logs each once per pass with its id, and rebuilds every other scheduler Redis lost', async () => {
+    const first = await insertSchedule(env.db, {
+      folder: 'rebuilt/a',
+      cron: '0 3 * * *',
+      tz: 'Europe/Paris',
+    });
+    await recordByHand(NEVER, '0 0 31 2,4 *');
+    const second = await insertSchedule(env.db, { folder: 'rebuilt/b', cron: '*/5 * * * *' });
+    await upsertScheduler(env.ticks, first);
+    await upsertScheduler(env.ticks, second);
+    await cleanupRedisPrefix(inject('redisUrl'), env.config.queuePrefix);
+    expect(await env.ticks.getJobSchedulers(0, -1)).toEqual([]);
+
+    const report = await reconcile({ db: env.db, queue: env.queue, ticks: env.ticks, logger: env.logger });
+    expect(report.schedules).toEqual({ restored: [first.id, second.id], removed: [], skipped: [NEVER] });
+    const inRedis = await env.ticks.getJobSchedulers(0, -1);
+    expect(inRedis.map((s) => [s.key, s.pattern, s.tz]).sort()).toEqual(
+      [
+        [first.id, '0 3 * * *', 'Europe/Paris'],
+        [second.id, '*/5 * * * *', 'UTC'],
+      ].sort(),
+    );
+    const skipped = {
+      level: 40,
+      scheduleId: NEVER,
+      reason: 'The cron expression "0 0 31 2,4 *" never fires: none of its months (2, 4) has a day 31',
+      msg: 'skipped a schedule that cannot run; pause, fix or delete it',
+    };
+    expect(linesAbout(NEVER)).toEqual([expect.objectContaining(skipped)]);
+
+    const again = await reconcile({ db: env.db, queue: env.queue, ticks: env.ticks, logger: env.logger });
+    expect(again.schedules).toEqual({ restored: [], removed: [], skipped: [NEVER] });
+    expect(linesAbout(NEVER)).toEqual([expect.objectContaining(skipped), expect.objectContaining(skipped)]);
+  });
+
+  it('leaves the scheduler of one that cannot be computed as it is: its row still says it is active', async () => {
+    await recordByHand(FAR, '0 0 * 2 1#5');
+    await upsertScheduler(env.ticks, { id: FAR, folder: 'by-hand', cron: '0 0 * 2 1#5', tz: 'UTC' });
+    const report = await syncSchedules(env.db, env.ticks, env.logger);
+    expect(report).toEqual({ restored: [], removed: [], skipped: [FAR] });
+    expect(await env.ticks.getJobScheduler(FAR)).toMatchObject({
+      key: FAR,
+      pattern: '0 0 * 2 1#5',
+      tz: 'UTC',
+    });
+    expect(linesAbout(FAR)).toHaveLength(1);
   });
 });

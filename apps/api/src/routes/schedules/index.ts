@@ -90,7 +90,7 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         operationId: 'updateSchedule',
-        summary: 'Pause or resume a schedule',
+        summary: 'Pause or resume a schedule; one that cannot run (see its error) can only be paused',
         tags: ['schedules'],
         params,
         body: z
@@ -99,12 +99,15 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
           .meta({ examples: [{ paused: true }] }),
         response: responses({ 200: json('the schedule, paused or resumed', scheduleSchema) }, [
           'NOT_FOUND',
+          'INVALID_SCHEDULE',
           ...BODY_ERRORS,
         ]),
       },
     },
     async (request) => {
       const found = await findSchedule(app, request.params.id);
+      // A row written by hand or by an older version may not be able to run: it stays as it is.
+      if (!request.body.paused && found.error) throw new ApiError(found.error.code, found.error.message);
       const schedule = await setSchedulePaused(app.db, found.id, request.body.paused);
       if (!schedule) throw notFound(found.id);
       request.log.info({ scheduleId: schedule.id, paused: schedule.paused }, 'schedule updated');

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closedPort } from '../../testing/closed-port.js';
 import { ISO_DATE, startTestApp, type TestApp } from '../../testing/test-app.js';
 
@@ -31,6 +31,7 @@ describe('schedules', () => {
       createdAt: expect.stringMatching(ISO_DATE),
       updatedAt: expect.stringMatching(ISO_DATE),
       nextRunAt: expect.stringMatching(ISO_DATE),
+      error: null,
     });
     expect(response.headers.location).toBe(`/schedules/${schedule.id}`);
     // 03:00 in Paris is 01:00 or 02:00 UTC, whatever the season.
@@ -68,6 +69,18 @@ describe('schedules', () => {
       'letters',
       { folder: 'f', cron: 'a b c d e' },
       'The cron expression "a b c d e" cannot run: Invalid characters, got value: a',
+    ],
+    [
+      'a cron expression that parses but never fires (31 February or April)',
+      { folder: 'f', cron: '0 0 31 2,4 *' },
+      'The cron expression "0 0 31 2,4 *" never fires: none of its months (2, 4) has a day 31',
+    ],
+    [
+      // The next 5th Monday of February is 29 February 2044 (then 2072): more than 10 years away
+      // from March 2034 back to March 2016.
+      'a cron expression that fires only in the far future',
+      { folder: 'f', cron: '0 0 * 2 1#5', tz: 'Europe/Paris' },
+      'The cron expression "0 0 * 2 1#5" does not fire within the next 10 years (time zone Europe/Paris)',
     ],
     [
       'a time zone that does not exist',
@@ -183,6 +196,104 @@ describe('schedules', () => {
       expect(response.statusCode).toBe(404);
       expect(response.json().code).toBe('NOT_FOUND');
     }
+  });
+});
+
+describe('schedules that cannot run, recorded by hand or by an older version', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const NEVER = '00000000-0000-4000-8000-00000000000a';
+  const NO_ZONE = '00000000-0000-4000-8000-00000000000b';
+  const NEVER_ERROR = {
+    code: 'INVALID_SCHEDULE',
+    message: 'The cron expression "0 0 31 2,4 *" never fires: none of its months (2, 4) has a day 31',
+  };
+  const recordByHand = async (id: string, cron: string, tz: string, paused = false) => {
+    await t.db.execute(
+      `INSERT INTO schedule (id, folder, cron, tz, paused, created_at, updated_at)
+       VALUES (?, 'by-hand', ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+      [id, cron, tz, paused],
+    );
+  };
+  const get = (url: string) => t.app.inject({ method: 'GET', url });
+  const patch = (id: string, paused: boolean) =>
+    t.app.inject({ method: 'PATCH', url: `/schedules/${id}`, payload: { paused } });
+
+  beforeEach(async () => {
+    await recordByHand(NEVER, '0 0 31 2,4 *', 'UTC');
+    await recordByHand(NO_ZONE, '0 3 * * *', 'Mars/Olympus', true);
+  });
+  afterEach(async () => {
+    await t.db.execute('DELETE FROM schedule');
+  });
+
+  it('lists them with no next run and the reason, beside the others listed as usual', async () => {
+    const good = (
+      await t.app.inject({ method: 'POST', url: '/schedules', payload: { folder: 'ok', cron: '0 3 * * *' } })
+    ).json();
+    const response = await get('/schedules');
+    expect(response.statusCode).toBe(200);
+    const { items } = response.json();
+    expect(items).toEqual([
+      expect.objectContaining({
+        id: NEVER,
+        cron: '0 0 31 2,4 *',
+        paused: false,
+        nextRunAt: null,
+        error: NEVER_ERROR,
+      }),
+      expect.objectContaining({
+        id: NO_ZONE,
+        tz: 'Mars/Olympus',
+        paused: true,
+        nextRunAt: null,
+        error: {
+          code: 'INVALID_SCHEDULE',
+          message: 'The time zone must be an IANA name such as Europe/Paris or UTC: got "Mars/Olympus"',
+        },
+      }),
+      expect.objectContaining({ id: good.id, nextRunAt: expect.stringMatching(ISO_DATE), error: null }),
+    ]);
+  });
+
+  it('reads one with GET, pauses it with PATCH, and deletes it with DELETE', async () => {
+    const read = await get(`/schedules/${NEVER}`);
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toMatchObject({ id: NEVER, paused: false, nextRunAt: null, error: NEVER_ERROR });
+
+    const paused = await patch(NEVER, true);
+    expect(paused.statusCode).toBe(200);
+    expect(paused.json()).toMatchObject({ id: NEVER, paused: true, nextRunAt: null, error: NEVER_ERROR });
+
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/schedules/${NEVER}` });
+    expect(deleted.statusCode).toBe(204);
+    expect((await get(`/schedules/${NEVER}`)).statusCode).toBe(404);
+    const [rows] = await t.db.query('SELECT id FROM schedule WHERE id = ?', [NEVER]);
+    expect(rows).toEqual([]);
+  });
+
+  it('refuses to resume one with 400 INVALID_SCHEDULE saying why, and changes nothing', async () => {
+    const response = await patch(NO_ZONE, false);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'INVALID_SCHEDULE',
+      message: 'The time zone must be an IANA name such as Europe/Paris or UTC: got "Mars/Olympus"',
+    });
+    expect((await get(`/schedules/${NO_ZONE}`)).json()).toMatchObject({ paused: true });
+    expect(await t.ticks.getJobScheduler(NO_ZONE)).toBeUndefined();
+
+    const again = await patch(NEVER, false);
+    expect(again.statusCode).toBe(400);
+    expect(again.json()).toEqual({ statusCode: 400, error: 'Bad Request', ...NEVER_ERROR });
+    expect(await t.ticks.getJobScheduler(NEVER)).toBeUndefined();
   });
 });
 

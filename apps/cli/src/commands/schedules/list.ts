@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { pages } from '../../api/pages.js';
 import type { Schedule } from '../../api/types.js';
 import { contextOf } from '../../context.js';
-import { stateOf } from '../../output/describe-schedule.js';
+import { nextRunText, stateOf } from '../../output/describe-schedule.js';
 import type { Io } from '../../output/io.js';
 import { printPages } from '../../output/print-pages.js';
 import { examples } from '../options.js';
@@ -29,7 +29,7 @@ export function registerScheduleList(group: Command, io: Io): void {
           schedule.folder,
           schedule.cron,
           schedule.tz,
-          schedule.nextRunAt ?? '',
+          nextRunText(schedule),
         ],
         empty: 'no schedules',
       });
