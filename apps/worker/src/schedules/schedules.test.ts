@@ -3,7 +3,7 @@ import { type TickData, upsertScheduler } from '@strongbox/queue';
 import { cleanupRedisPrefix } from '@strongbox/services/testing';
 import { type Job as QueueJob, UnrecoverableError } from 'bullmq';
 import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { reconcile } from '../reconciler.js';
 import { capturingLogger } from '../testing/capturing-logger.js';
 import { startWorkerTestEnv, type WorkerTestEnv, waitUntil } from '../testing/test-worker.js';
@@ -139,11 +139,12 @@ describe('schedule ticks', () => {
 });
 
 describe('bringing the schedulers in line with MySQL', () => {
+  // Each test its own database and queue prefix: none reads what another left.
   let env: WorkerTestEnv;
-  beforeAll(async () => {
+  beforeEach(async () => {
     env = await startWorkerTestEnv();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await env?.close();
   });
 
@@ -184,6 +185,11 @@ describe('bringing the schedulers in line with MySQL', () => {
   });
 
   it('brings every active schedule back after Redis lost its data, when the reconciler runs', async () => {
+    await insertSchedule(env.db, { folder: 'sync/active', cron: '0 3 * * *', tz: 'Europe/Paris' });
+    await insertSchedule(env.db, { folder: 'sync/changed', cron: '0 4 * * *' });
+    const paused = await insertSchedule(env.db, { folder: 'sync/paused', cron: '0 5 * * *' });
+    await setSchedulePaused(env.db, paused.id, true);
+    expect((await syncSchedules(env.db, env.ticks, env.logger)).restored).toHaveLength(2);
     await cleanupRedisPrefix(inject('redisUrl'), env.config.queuePrefix);
     expect(await env.ticks.getJobSchedulers(0, -1)).toEqual([]);
     const report = await reconcile({ db: env.db, queue: env.queue, ticks: env.ticks, logger: env.logger });
