@@ -82,7 +82,7 @@ describe('the master key set', () => {
       ),
     );
     expect(noSalt.code).toBe('REPOSITORY_DAMAGED');
-    expect(noSalt.message).toContain('key k1 is not a key object');
+    expect(noSalt.message).toContain('key k1 does not parse');
     expect(noSalt.message).toContain('salt');
   });
 

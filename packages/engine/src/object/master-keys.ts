@@ -2,7 +2,8 @@ import { randomBytes, type ScryptOptions, scrypt } from 'node:crypto';
 import { z } from 'zod';
 import { EngineError } from '../errors.js';
 import { FORMAT_VERSION, KEY_LENGTH, SALT_LENGTH, SCRYPT, SCRYPT_LIMITS } from './format.js';
-import { associatedData, damaged, open, seal } from './seal.js';
+import { parseObject } from './json.js';
+import { associatedData, open, seal } from './seal.js';
 
 /**
  * The secrets of one repository, the same under every password: `data` seals every object, `id`
@@ -74,9 +75,7 @@ export async function sealMasterKeys(
  */
 export async function openMasterKeys(object: Buffer, password: string, keyId: string): Promise<MasterKeys> {
   const what = `key ${keyId}`;
-  const parsed = keyObjectSchema.safeParse(parseJson(object, what));
-  if (!parsed.success) throw damaged(`${what} is not a key object: ${z.prettifyError(parsed.error)}`);
-  const { salt, sealed, N, r, p } = parsed.data;
+  const { salt, sealed, N, r, p } = parseObject(keyObjectSchema, object, what);
   let secret: Buffer;
   try {
     const key = await derive(password, Buffer.from(salt, 'base64'), { N, r, p });
@@ -89,13 +88,12 @@ export async function openMasterKeys(object: Buffer, password: string, keyId: st
     }
     throw error;
   }
-  const keys = secretSchema.safeParse(parseJson(secret, what));
-  if (!keys.success) throw damaged(`${what} holds no master key set: ${z.prettifyError(keys.error)}`);
+  const keys = parseObject(secretSchema, secret, `the master key set in ${what}`);
   return {
-    repository: keys.data.repository,
-    data: Buffer.from(keys.data.data, 'base64'),
-    id: Buffer.from(keys.data.id, 'base64'),
-    chunker: Buffer.from(keys.data.chunker, 'base64'),
+    repository: keys.repository,
+    data: Buffer.from(keys.data, 'base64'),
+    id: Buffer.from(keys.id, 'base64'),
+    chunker: Buffer.from(keys.chunker, 'base64'),
   };
 }
 
@@ -111,14 +109,6 @@ function derive(
       error ? reject(error) : resolve(key),
     );
   });
-}
-
-function parseJson(bytes: Buffer, what: string): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch (cause) {
-    throw damaged(`${what} is not JSON`, cause);
-  }
 }
 
 const base64Of = (length: number) =>
