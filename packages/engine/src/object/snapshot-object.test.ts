@@ -74,6 +74,8 @@ describe('the snapshot object', () => {
   });
 
   it('refuses to seal a snapshot whose folder breaks the folder rule', () => {
-    expect(() => sealSnapshot(dataKey, { ...snapshot, folder: '../etc' })).toThrow(/The folder must not have .* segments/);
+    expect(() => sealSnapshot(dataKey, { ...snapshot, folder: '../etc' })).toThrow(
+      /The folder must not have .* segments/,
+    );
   });
 });
