@@ -43,19 +43,19 @@ describe('the master key set', () => {
     });
     expect(Buffer.from(json.salt, 'base64').length).toBe(32);
     expect(object.includes(keys.data.toString('base64'))).toBe(false);
-    expect(await openMasterKeys(object, 'correct horse', 'k1')).toEqual(keys);
+    expect(await openMasterKeys(object, 'correct horse', 'k1', 'c0ffee')).toEqual(keys);
   });
 
   it('opens the same master key set under each of several passwords', async () => {
     const first = await sealMasterKeys(keys, 'first', 'a');
     const second = await sealMasterKeys(keys, 'second', 'b');
-    expect(await openMasterKeys(first, 'first', 'a')).toEqual(keys);
-    expect(await openMasterKeys(second, 'second', 'b')).toEqual(keys);
+    expect(await openMasterKeys(first, 'first', 'a', 'c0ffee')).toEqual(keys);
+    expect(await openMasterKeys(second, 'second', 'b', 'c0ffee')).toEqual(keys);
   });
 
   it('refuses a wrong password with WRONG_PASSWORD', async () => {
     const object = await sealMasterKeys(keys, 'correct horse', 'k1');
-    const error = await failureOf(openMasterKeys(object, 'correct hose', 'k1'));
+    const error = await failureOf(openMasterKeys(object, 'correct hose', 'k1', 'c0ffee'));
     expect({ code: error.code, message: error.message }).toEqual({
       code: 'WRONG_PASSWORD',
       message: 'The repository password does not open key k1',
@@ -64,12 +64,12 @@ describe('the master key set', () => {
 
   it('does not open a key object under another name', async () => {
     const object = await sealMasterKeys(keys, 'pw', 'k1');
-    expect((await failureOf(openMasterKeys(object, 'pw', 'k2'))).code).toBe('WRONG_PASSWORD');
+    expect((await failureOf(openMasterKeys(object, 'pw', 'k2', 'c0ffee'))).code).toBe('WRONG_PASSWORD');
   });
 
   it('refuses a key object that is not JSON, or not a key object, with REPOSITORY_DAMAGED', async () => {
     const object = await sealMasterKeys(keys, 'pw', 'k1');
-    const notJson = await failureOf(openMasterKeys(object.subarray(0, 40), 'pw', 'k1'));
+    const notJson = await failureOf(openMasterKeys(object.subarray(0, 40), 'pw', 'k1', 'c0ffee'));
     expect({ code: notJson.code, message: notJson.message }).toEqual({
       code: 'REPOSITORY_DAMAGED',
       message: 'Repository damaged: key k1 is not JSON',
@@ -79,6 +79,7 @@ describe('the master key set', () => {
         edited(object, (j) => delete j.salt),
         'pw',
         'k1',
+        'c0ffee',
       ),
     );
     expect(noSalt.code).toBe('REPOSITORY_DAMAGED');
@@ -94,10 +95,34 @@ describe('the master key set', () => {
           edited(object, (j) => Object.assign(j, change)),
           'pw',
           'k1',
+          'c0ffee',
         ),
       );
       expect(error.code, JSON.stringify(change)).toBe('REPOSITORY_DAMAGED');
     }
+  });
+
+  it('refuses the key set of another repository with REPOSITORY_DAMAGED', async () => {
+    const object = await sealMasterKeys(keys, 'pw', 'k1');
+    const error = await failureOf(openMasterKeys(object, 'pw', 'k1', 'decade'));
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: 'REPOSITORY_DAMAGED',
+      message: 'Repository damaged: key k1 belongs to repository c0ffee, not to this one (decade)',
+    });
+  });
+
+  it('refuses a key object with a field the format does not name', async () => {
+    const object = await sealMasterKeys(keys, 'pw', 'k1');
+    const error = await failureOf(
+      openMasterKeys(
+        edited(object, (j) => Object.assign(j, { hint: 'x' })),
+        'pw',
+        'k1',
+        'c0ffee',
+      ),
+    );
+    expect(error.code).toBe('REPOSITORY_DAMAGED');
+    expect(error.message).toContain('hint');
   });
 
   it('names a new key with 16 random bytes in hex', () => {

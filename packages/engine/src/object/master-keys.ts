@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EngineError } from '../errors.js';
 import { FORMAT_VERSION, KEY_LENGTH, SALT_LENGTH, SCRYPT, SCRYPT_LIMITS } from './format.js';
 import { parseObject } from './json.js';
-import { associatedData, open, seal } from './seal.js';
+import { associatedData, damaged, open, seal } from './seal.js';
 
 /**
  * The secrets of one repository, the same under every password: `data` seals every object, `id`
@@ -69,11 +69,17 @@ export async function sealMasterKeys(
 }
 
 /**
- * The master key set in the key object `keys/<keyId>`. A password that does not open it is
- * WRONG_PASSWORD; an object that does not parse, or asks for more scrypt memory than a reader
- * allows, is REPOSITORY_DAMAGED, and no key is derived for it.
+ * The master key set in the key object `keys/<keyId>` of the repository whose config has the id
+ * `repository`. A password that does not open it is WRONG_PASSWORD; an object that does not parse,
+ * or asks for more scrypt memory than a reader allows, is REPOSITORY_DAMAGED, and no key is derived
+ * for it; so is a key set of another repository (a config or a key object copied from elsewhere).
  */
-export async function openMasterKeys(object: Buffer, password: string, keyId: string): Promise<MasterKeys> {
+export async function openMasterKeys(
+  object: Buffer,
+  password: string,
+  keyId: string,
+  repository: string,
+): Promise<MasterKeys> {
   const what = `key ${keyId}`;
   const { salt, sealed, N, r, p } = parseObject(keyObjectSchema, object, what);
   let secret: Buffer;
@@ -89,6 +95,9 @@ export async function openMasterKeys(object: Buffer, password: string, keyId: st
     throw error;
   }
   const keys = parseObject(secretSchema, secret, `the master key set in ${what}`);
+  if (keys.repository !== repository) {
+    throw damaged(`${what} belongs to repository ${keys.repository}, not to this one (${repository})`);
+  }
   return {
     repository: keys.repository,
     data: Buffer.from(keys.data, 'base64'),
@@ -118,7 +127,7 @@ const base64Of = (length: number) =>
     .refine((text) => Buffer.from(text, 'base64').length === length, `${length} bytes in base64`);
 
 const keyObjectSchema = z
-  .object({
+  .strictObject({
     version: z.literal(FORMAT_VERSION),
     kdf: z.literal('scrypt'),
     N: z
@@ -137,7 +146,7 @@ const keyObjectSchema = z
 
 type KeyObject = z.infer<typeof keyObjectSchema>;
 
-const secretSchema = z.object({
+const secretSchema = z.strictObject({
   repository: z.string().min(1),
   data: base64Of(KEY_LENGTH),
   id: base64Of(KEY_LENGTH),
