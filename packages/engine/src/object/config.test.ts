@@ -44,6 +44,7 @@ describe('the repository config', () => {
     for (const bad of [
       {},
       { ...config, id: 'short' },
+      { ...config, comment: 'a field the format does not name' },
       { ...config, chunker: { min: 10, maskBits: 20, max: 5 } },
       { ...config, chunker: { ...config.chunker, max: 2 ** 30 } },
     ]) {

@@ -51,7 +51,7 @@ describe('the snapshot object', () => {
     });
   });
 
-  it('refuses an authentic snapshot that names another job, or does not parse', () => {
+  it('refuses an authentic snapshot that names another job, or does not parse (another version, a field the format does not name)', () => {
     const other = '0b7e3c1a-8f7d-4b4e-9e55-2f0c1d2e3f40';
     const named = seal(
       dataKey,
@@ -71,6 +71,12 @@ describe('the snapshot object', () => {
     expect(error.message).toMatch(
       new RegExp(`^Repository damaged: snapshot ${jobId} does not parse: .*version`, 's'),
     );
+    const extra = seal(
+      dataKey,
+      Buffer.from(JSON.stringify({ ...snapshot, note: 'x' })),
+      associatedData('snapshot', jobId),
+    );
+    expect(failureOf(() => openSnapshot(dataKey, jobId, extra)).message).toMatch(/does not parse: .*note/s);
   });
 
   it('refuses to seal a snapshot whose folder breaks the folder rule', () => {
