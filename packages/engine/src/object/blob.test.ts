@@ -1,23 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
+import { engineRejectionOf } from '../testing/engine-failure.js';
 import { digestOf, pseudoRandom } from '../testing/pseudo-random.js';
 import { blobAssociatedData, blobId, decodeBlob, encodeBlob } from './blob.js';
 import { open, seal } from './seal.js';
 
 const keys = { data: Buffer.alloc(32, 1), id: Buffer.alloc(32, 2) };
 const text = Buffer.from('a line of a log file, the same as the one before it\n'.repeat(4000));
-
-async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** The flags byte and body inside a sealed blob, opened with the test's key. */
 function inside(kind: 'data' | 'tree', id: Buffer, sealed: Buffer): Buffer {
@@ -101,36 +91,40 @@ describe('decoding a blob', () => {
   it('refuses a blob under another id or kind with REPOSITORY_DAMAGED', async () => {
     const blob = await encodeBlob(keys, 'data', text);
     const other = blobId(keys.id, Buffer.from('other'));
-    const wrongId = await failureOf(decodeBlob(keys, 'data', other, blob.sealed));
+    const wrongId = await engineRejectionOf(decodeBlob(keys, 'data', other, blob.sealed));
     expect({ code: wrongId.code, message: wrongId.message }).toEqual({
       code: 'REPOSITORY_DAMAGED',
       message: `Repository damaged: data blob ${other.toString('hex')} failed authentication: it is damaged, or was altered or moved`,
     });
-    expect((await failureOf(decodeBlob(keys, 'tree', blob.id, blob.sealed))).code).toBe('REPOSITORY_DAMAGED');
+    expect((await engineRejectionOf(decodeBlob(keys, 'tree', blob.id, blob.sealed))).code).toBe(
+      'REPOSITORY_DAMAGED',
+    );
   });
 
   it('refuses a flipped bit with REPOSITORY_DAMAGED', async () => {
     const blob = await encodeBlob(keys, 'data', text);
     const sealed = Buffer.from(blob.sealed);
     sealed[20] = sealed[20]! ^ 0x80;
-    expect((await failureOf(decodeBlob(keys, 'data', blob.id, sealed))).code).toBe('REPOSITORY_DAMAGED');
+    expect((await engineRejectionOf(decodeBlob(keys, 'data', blob.id, sealed))).code).toBe(
+      'REPOSITORY_DAMAGED',
+    );
   });
 
   it('refuses an authentic blob whose plaintext is not what its id names', async () => {
     const id = blobId(keys.id, Buffer.from('what the id names'));
     const sealed = seal(keys.data, Buffer.from('\0something else'), blobAssociatedData('data', id));
-    const error = await failureOf(decodeBlob(keys, 'data', id, sealed));
+    const error = await engineRejectionOf(decodeBlob(keys, 'data', id, sealed));
     expect(error.message).toBe(`Repository damaged: data blob ${id.toString('hex')} holds other content`);
   });
 
   it('refuses unknown flags and a body that does not inflate', async () => {
     const id = blobId(keys.id, Buffer.from('x'));
     const flags = seal(keys.data, Buffer.from('\x02x'), blobAssociatedData('data', id));
-    expect((await failureOf(decodeBlob(keys, 'data', id, flags))).message).toBe(
+    expect((await engineRejectionOf(decodeBlob(keys, 'data', id, flags))).message).toBe(
       `Repository damaged: data blob ${id.toString('hex')} has unknown flags 2`,
     );
     const garbage = seal(keys.data, Buffer.from([1, 0xff, 0xff, 0xff]), blobAssociatedData('data', id));
-    expect((await failureOf(decodeBlob(keys, 'data', id, garbage))).message).toBe(
+    expect((await engineRejectionOf(decodeBlob(keys, 'data', id, garbage))).message).toBe(
       `Repository damaged: data blob ${id.toString('hex')} does not inflate`,
     );
   });
@@ -143,7 +137,7 @@ describe('decoding a blob', () => {
       [Buffer.from([1]), deflateRawSync(huge, { level: 1 })],
       blobAssociatedData('data', id),
     );
-    expect((await failureOf(decodeBlob(keys, 'data', id, bomb))).message).toBe(
+    expect((await engineRejectionOf(decodeBlob(keys, 'data', id, bomb))).message).toBe(
       `Repository damaged: data blob ${id.toString('hex')} does not inflate`,
     );
   });

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
+import { engineErrorOf } from '../testing/engine-failure.js';
 import { decodeConfig, encodeConfig, newConfig } from './config.js';
-
-function failureOf(run: () => unknown): EngineError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EngineError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -29,12 +19,12 @@ describe('the repository config', () => {
   });
 
   it('refuses another format version with UNKNOWN_LAYOUT, whatever else the config holds', () => {
-    const error = failureOf(() => decodeConfig(json({ version: 2, something: 'new' })));
+    const error = engineErrorOf(() => decodeConfig(json({ version: 2, something: 'new' })));
     expect({ code: error.code, message: error.message }).toEqual({
       code: 'UNKNOWN_LAYOUT',
       message: 'The repository has format version 2, which this Strongbox does not know (it knows 1)',
     });
-    expect(failureOf(() => decodeConfig(json({ version: '1' }))).message).toBe(
+    expect(engineErrorOf(() => decodeConfig(json({ version: '1' }))).message).toBe(
       'The repository has format version "1", which this Strongbox does not know (it knows 1)',
     );
   });
@@ -48,11 +38,11 @@ describe('the repository config', () => {
       { ...config, chunker: { min: 10, maskBits: 20, max: 5 } },
       { ...config, chunker: { ...config.chunker, max: 2 ** 30 } },
     ]) {
-      const error = failureOf(() => decodeConfig(json(bad)));
+      const error = engineErrorOf(() => decodeConfig(json(bad)));
       expect(error.code, JSON.stringify(bad)).toBe('REPOSITORY_DAMAGED');
       expect(error.message).toMatch(/^Repository damaged: the repository config does not parse: /);
     }
-    expect(failureOf(() => decodeConfig(Buffer.from('{'))).message).toBe(
+    expect(engineErrorOf(() => decodeConfig(Buffer.from('{'))).message).toBe(
       'Repository damaged: the repository config is not JSON',
     );
   });

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
+import { engineRejectionOf } from '../testing/engine-failure.js';
 import { createMasterKeys, newKeyId, openMasterKeys, sealMasterKeys } from './master-keys.js';
-
-async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function edited(object: Buffer, change: (json: Record<string, unknown>) => void): Buffer {
   const json = JSON.parse(object.toString('utf8')) as Record<string, unknown>;
@@ -55,7 +45,7 @@ describe('the master key set', () => {
 
   it('refuses a wrong password with WRONG_PASSWORD', async () => {
     const object = await sealMasterKeys(keys, 'correct horse', 'k1');
-    const error = await failureOf(openMasterKeys(object, 'correct hose', 'k1', 'c0ffee'));
+    const error = await engineRejectionOf(openMasterKeys(object, 'correct hose', 'k1', 'c0ffee'));
     expect({ code: error.code, message: error.message }).toEqual({
       code: 'WRONG_PASSWORD',
       message: 'The repository password does not open key k1',
@@ -64,17 +54,19 @@ describe('the master key set', () => {
 
   it('does not open a key object under another name', async () => {
     const object = await sealMasterKeys(keys, 'pw', 'k1');
-    expect((await failureOf(openMasterKeys(object, 'pw', 'k2', 'c0ffee'))).code).toBe('WRONG_PASSWORD');
+    expect((await engineRejectionOf(openMasterKeys(object, 'pw', 'k2', 'c0ffee'))).code).toBe(
+      'WRONG_PASSWORD',
+    );
   });
 
   it('refuses a key object that is not JSON, or not a key object, with REPOSITORY_DAMAGED', async () => {
     const object = await sealMasterKeys(keys, 'pw', 'k1');
-    const notJson = await failureOf(openMasterKeys(object.subarray(0, 40), 'pw', 'k1', 'c0ffee'));
+    const notJson = await engineRejectionOf(openMasterKeys(object.subarray(0, 40), 'pw', 'k1', 'c0ffee'));
     expect({ code: notJson.code, message: notJson.message }).toEqual({
       code: 'REPOSITORY_DAMAGED',
       message: 'Repository damaged: key k1 is not JSON',
     });
-    const noSalt = await failureOf(
+    const noSalt = await engineRejectionOf(
       openMasterKeys(
         edited(object, (j) => delete j.salt),
         'pw',
@@ -90,7 +82,7 @@ describe('the master key set', () => {
   it('refuses scrypt parameters past what a reader allows before deriving anything', async () => {
     const object = await sealMasterKeys(keys, 'pw', 'k1');
     for (const change of [{ N: 2 ** 30 }, { N: 65535 }, { r: 64 }, { N: 2 ** 20, r: 16 }]) {
-      const error = await failureOf(
+      const error = await engineRejectionOf(
         openMasterKeys(
           edited(object, (j) => Object.assign(j, change)),
           'pw',
@@ -104,7 +96,7 @@ describe('the master key set', () => {
 
   it('refuses the key set of another repository with REPOSITORY_DAMAGED', async () => {
     const object = await sealMasterKeys(keys, 'pw', 'k1');
-    const error = await failureOf(openMasterKeys(object, 'pw', 'k1', 'decade'));
+    const error = await engineRejectionOf(openMasterKeys(object, 'pw', 'k1', 'decade'));
     expect({ code: error.code, message: error.message }).toEqual({
       code: 'REPOSITORY_DAMAGED',
       message: 'Repository damaged: key k1 belongs to repository c0ffee, not to this one (decade)',
@@ -113,7 +105,7 @@ describe('the master key set', () => {
 
   it('refuses a key object with a field the format does not name', async () => {
     const object = await sealMasterKeys(keys, 'pw', 'k1');
-    const error = await failureOf(
+    const error = await engineRejectionOf(
       openMasterKeys(
         edited(object, (j) => Object.assign(j, { hint: 'x' })),
         'pw',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
+import { engineErrorOf } from '../testing/engine-failure.js';
 import { pseudoRandom } from '../testing/pseudo-random.js';
 import { type BlobKind, encodeBlob } from './blob.js';
 import { headerLength, openPackHeader, PackReader, PackWriter, packPath } from './pack.js';
@@ -14,16 +14,6 @@ async function packOf(kind: BlobKind = 'data') {
   const blobs = await Promise.all(plaintexts.map((p) => encodeBlob(keys, kind, p)));
   for (const blob of blobs) expect(writer.add(blob)).toBe(true);
   return { blobs, pack: writer.finish() };
-}
-
-function failureOf(run: () => unknown): EngineError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EngineError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** A pack made by hand: the given blobs, a header of the given records sealed properly, a trailer. */
@@ -117,7 +107,7 @@ describe('reading a pack', () => {
   it('refuses bytes under another name with REPOSITORY_DAMAGED, before reading them', async () => {
     const { pack } = await packOf();
     const other = Buffer.alloc(32, 9);
-    const error = failureOf(() => new PackReader(keys.data, 'data', other, pack.bytes));
+    const error = engineErrorOf(() => new PackReader(keys.data, 'data', other, pack.bytes));
     expect({ code: error.code, message: error.message }).toEqual({
       code: 'REPOSITORY_DAMAGED',
       message: `Repository damaged: pack data/09/${other.toString('hex')} holds other bytes than its name says (SHA-256 ${pack.id.toString('hex')})`,
@@ -129,14 +119,14 @@ describe('reading a pack', () => {
     for (const cut of [1, 4, 100, pack.bytes.length - 3]) {
       const bytes = pack.bytes.subarray(0, pack.bytes.length - cut);
       const id = createHash('sha256').update(bytes).digest();
-      expect(failureOf(() => new PackReader(keys.data, 'data', id, bytes)).code, `cut ${cut}`).toBe(
+      expect(engineErrorOf(() => new PackReader(keys.data, 'data', id, bytes)).code, `cut ${cut}`).toBe(
         'REPOSITORY_DAMAGED',
       );
     }
   });
 
   it('says a trailer that does not fit the pack is truncated or damaged', () => {
-    const error = failureOf(() => headerLength(Buffer.from([0, 0x10, 0, 0]), 5000, 'pack data/ab/ab'));
+    const error = engineErrorOf(() => headerLength(Buffer.from([0, 0x10, 0, 0]), 5000, 'pack data/ab/ab'));
     expect(error.message).toBe(
       'Repository damaged: pack data/ab/ab ends in a header length (1048576) that does not fit it: it is truncated or damaged',
     );
@@ -144,7 +134,7 @@ describe('reading a pack', () => {
 
   it('refuses a data pack opened as a tree pack', async () => {
     const { pack } = await packOf('data');
-    const error = failureOf(() => new PackReader(keys.data, 'tree', pack.id, pack.bytes));
+    const error = engineErrorOf(() => new PackReader(keys.data, 'tree', pack.id, pack.bytes));
     expect(error.message).toBe(
       `Repository damaged: pack ${packPath('tree', pack.id)} is a tree pack and lists a data blob`,
     );
@@ -158,19 +148,19 @@ describe('reading a pack', () => {
     record.writeUInt32BE(8, 33);
     record.writeUInt32BE(blob.sealed.length, 37);
     const { bytes, id } = packFrom([Buffer.alloc(8), blob.sealed], record);
-    expect(failureOf(() => new PackReader(keys.data, 'data', id, bytes)).message).toBe(
+    expect(engineErrorOf(() => new PackReader(keys.data, 'data', id, bytes)).message).toBe(
       `Repository damaged: the header of pack ${packPath('data', id)} lists a blob at 8 (+${blob.sealed.length}), not at 0`,
     );
     record.writeUInt32BE(0, 33);
     const short = packFrom([blob.sealed, Buffer.alloc(8)], record);
-    expect(failureOf(() => new PackReader(keys.data, 'data', short.id, short.bytes)).message).toBe(
+    expect(engineErrorOf(() => new PackReader(keys.data, 'data', short.id, short.bytes)).message).toBe(
       `Repository damaged: the header of pack ${packPath('data', short.id)} lists ${blob.sealed.length} bytes of blobs, the pack holds ${blob.sealed.length + 8}`,
     );
   });
 
   it('refuses a header sealed under another key', async () => {
     const { pack } = await packOf();
-    const error = failureOf(() => new PackReader(Buffer.alloc(32, 5), 'data', pack.id, pack.bytes));
+    const error = engineErrorOf(() => new PackReader(Buffer.alloc(32, 5), 'data', pack.id, pack.bytes));
     expect(error.message).toBe(
       `Repository damaged: the header of pack ${pack.path} failed authentication: it is damaged, or was altered or moved`,
     );

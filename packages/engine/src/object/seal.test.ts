@@ -1,21 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
+import { engineErrorOf } from '../testing/engine-failure.js';
 import { associatedData, open, seal } from './seal.js';
 
 const key = Buffer.alloc(32, 7);
 const aad = associatedData('data', Buffer.alloc(32, 1));
 const plaintext = Buffer.from('the bytes of one chunk, and a few more of them');
-
-function failureOf(run: () => unknown): EngineError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EngineError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function flipped(sealed: Buffer, index: number): Buffer {
   const copy = Buffer.from(sealed);
@@ -47,7 +37,7 @@ describe('seal and open', () => {
     ['the tag', 12 + plaintext.length + 15],
   ])('refuses a bit flipped in %s with REPOSITORY_DAMAGED', (_where, index) => {
     const sealed = seal(key, plaintext, aad);
-    const error = failureOf(() => open(key, flipped(sealed, index), aad, 'data blob 0101'));
+    const error = engineErrorOf(() => open(key, flipped(sealed, index), aad, 'data blob 0101'));
     expect({ code: error.code, message: error.message }).toEqual({
       code: 'REPOSITORY_DAMAGED',
       message:
@@ -61,23 +51,23 @@ describe('seal and open', () => {
       associatedData('data', Buffer.alloc(32, 2)),
       associatedData('tree', Buffer.alloc(32, 1)),
     ]) {
-      expect(failureOf(() => open(key, sealed, other, 'data blob 0101')).code).toBe('REPOSITORY_DAMAGED');
+      expect(engineErrorOf(() => open(key, sealed, other, 'data blob 0101')).code).toBe('REPOSITORY_DAMAGED');
     }
   });
 
   it('refuses another key', () => {
     const sealed = seal(key, plaintext, aad);
-    expect(failureOf(() => open(randomBytes(32), sealed, aad, 'data blob 0101')).code).toBe(
+    expect(engineErrorOf(() => open(randomBytes(32), sealed, aad, 'data blob 0101')).code).toBe(
       'REPOSITORY_DAMAGED',
     );
   });
 
   it('refuses a truncated object, and one shorter than a nonce and a tag', () => {
     const sealed = seal(key, plaintext, aad);
-    expect(failureOf(() => open(key, sealed.subarray(0, sealed.length - 1), aad, 'x')).code).toBe(
+    expect(engineErrorOf(() => open(key, sealed.subarray(0, sealed.length - 1), aad, 'x')).code).toBe(
       'REPOSITORY_DAMAGED',
     );
-    expect(failureOf(() => open(key, sealed.subarray(0, 27), aad, 'pack header')).message).toBe(
+    expect(engineErrorOf(() => open(key, sealed.subarray(0, 27), aad, 'pack header')).message).toBe(
       'Repository damaged: pack header is 27 bytes, shorter than any sealed object',
     );
   });

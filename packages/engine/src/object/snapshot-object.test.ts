@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
+import { engineErrorOf } from '../testing/engine-failure.js';
 import { associatedData, open, seal } from './seal.js';
 import { openSnapshot, type SnapshotObject, sealSnapshot, snapshotPath } from './snapshot-object.js';
 
@@ -14,16 +14,6 @@ const snapshot: SnapshotObject = {
   parent: '0b7e3c1a-8f7d-4b4e-9e55-2f0c1d2e3f40',
   totals: { files: 3, dirs: 2, symlinks: 1, bytes: 12345 },
 };
-
-function failureOf(run: () => unknown): EngineError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EngineError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('the snapshot object', () => {
   it('is named snapshots/<jobId>', () => {
@@ -44,7 +34,7 @@ describe('the snapshot object', () => {
 
   it('refuses a snapshot moved to another name with REPOSITORY_DAMAGED', () => {
     const other = '0b7e3c1a-8f7d-4b4e-9e55-2f0c1d2e3f40';
-    const error = failureOf(() => openSnapshot(dataKey, other, sealSnapshot(dataKey, snapshot)));
+    const error = engineErrorOf(() => openSnapshot(dataKey, other, sealSnapshot(dataKey, snapshot)));
     expect({ code: error.code, message: error.message }).toEqual({
       code: 'REPOSITORY_DAMAGED',
       message: `Repository damaged: snapshot ${other} failed authentication: it is damaged, or was altered or moved`,
@@ -58,7 +48,7 @@ describe('the snapshot object', () => {
       Buffer.from(JSON.stringify({ ...snapshot, jobId: other })),
       associatedData('snapshot', jobId),
     );
-    expect(failureOf(() => openSnapshot(dataKey, jobId, named)).message).toBe(
+    expect(engineErrorOf(() => openSnapshot(dataKey, jobId, named)).message).toBe(
       `Repository damaged: snapshot ${jobId} names job ${other}`,
     );
     const versionTwo = seal(
@@ -66,7 +56,7 @@ describe('the snapshot object', () => {
       Buffer.from(JSON.stringify({ ...snapshot, version: 2 })),
       associatedData('snapshot', jobId),
     );
-    const error = failureOf(() => openSnapshot(dataKey, jobId, versionTwo));
+    const error = engineErrorOf(() => openSnapshot(dataKey, jobId, versionTwo));
     expect(error.code).toBe('REPOSITORY_DAMAGED');
     expect(error.message).toMatch(
       new RegExp(`^Repository damaged: snapshot ${jobId} does not parse: .*version`, 's'),
@@ -76,7 +66,9 @@ describe('the snapshot object', () => {
       Buffer.from(JSON.stringify({ ...snapshot, note: 'x' })),
       associatedData('snapshot', jobId),
     );
-    expect(failureOf(() => openSnapshot(dataKey, jobId, extra)).message).toMatch(/does not parse: .*note/s);
+    expect(engineErrorOf(() => openSnapshot(dataKey, jobId, extra)).message).toMatch(
+      /does not parse: .*note/s,
+    );
   });
 
   it('refuses to seal a snapshot whose folder breaks the folder rule', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
+import { engineErrorOf } from '../testing/engine-failure.js';
 import { blobId } from './blob.js';
 import { compareNames, decodeTree, encodeTree, type TreeEntry } from './tree.js';
 
@@ -24,16 +24,6 @@ const link: TreeEntry = {
   mtime: '-1000',
   target: 'photos/2024',
 };
-
-function failureOf(run: () => unknown): EngineError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EngineError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('encoding a tree', () => {
   it('writes canonical JSON: entries sorted by name, keys in the format order, no spaces', () => {
@@ -100,7 +90,7 @@ describe('encoding a tree', () => {
 
 describe('decoding a tree', () => {
   const decodeJson = (json: unknown) =>
-    failureOf(() => decodeTree(Buffer.from(JSON.stringify(json)), 'tree blob x'));
+    engineErrorOf(() => decodeTree(Buffer.from(JSON.stringify(json)), 'tree blob x'));
 
   it('refuses entries out of order, or twice, with REPOSITORY_DAMAGED', () => {
     const error = decodeJson({ entries: [dir, file] });
@@ -132,7 +122,7 @@ describe('decoding a tree', () => {
   });
 
   it('refuses what is not JSON', () => {
-    expect(failureOf(() => decodeTree(Buffer.from('{"entries":['), 'tree blob x')).message).toBe(
+    expect(engineErrorOf(() => decodeTree(Buffer.from('{"entries":['), 'tree blob x')).message).toBe(
       'Repository damaged: tree blob x is not JSON',
     );
   });
