@@ -15,6 +15,8 @@ export const ENGINE_ERROR_CODES = [
   'NO_SUCH_PATH',
   'TARGET_EXISTS',
   'UNKNOWN_LAYOUT',
+  'REPOSITORY_DAMAGED',
+  'WRONG_PASSWORD',
   'IO_ERROR',
 ] as const;
 

@@ -17,6 +17,8 @@ const ENGINE_STATUS: Record<string, number> = {
   IO_ERROR: 500,
   SNAPSHOT_CORRUPT: 500,
   UNKNOWN_LAYOUT: 500,
+  REPOSITORY_DAMAGED: 500,
+  WRONG_PASSWORD: 500,
 };
 
 describe('the status of every engine error code', () => {

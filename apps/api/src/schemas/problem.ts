@@ -52,6 +52,9 @@ const EXAMPLES: Record<ErrorCode, string> = {
   SNAPSHOT_CORRUPT:
     'Snapshot photos/2024/20261122T020032Z-accbce differs from its manifest: a.jpg (content differs)',
   UNKNOWN_LAYOUT: 'The backup folder has layout version 9, which this Strongbox does not know (it knows 1)',
+  REPOSITORY_DAMAGED:
+    'Repository damaged: data blob 3f2a…c1 failed authentication: it is damaged, or was altered or moved',
+  WRONG_PASSWORD: 'The repository password opens none of its keys: check REPOSITORY_PASSWORD',
   WORKER_LOST: 'The workers running this job stopped more often than the queue allows',
   FOLDER_LOCK_LOST: 'The lock on the folder was lost (the database restarted) while the backup ran',
   INTERRUPTED: 'The worker stopped while the job ran',
