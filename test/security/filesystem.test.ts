@@ -20,8 +20,9 @@ import {
 } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, makeFolder } from '../e2e/stack.js';
+import { call, makeFolder, waitFor } from '../e2e/stack.js';
 import { expectProblem, type HostileStack, listTree, startHostileStack } from './harness.js';
 
 let stack: HostileStack;
@@ -39,6 +40,9 @@ afterEach(async () => {
 });
 
 const source = (relative: string) => path.join(stack.sourceRoot, relative);
+
+// Where the API and the workers run from.
+const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
 
 /** POST /backups?wait=30: the answer once the job has ended. */
 function backup(folder: string) {
@@ -412,6 +416,28 @@ describe('errors name no path of the server', () => {
     expect(rows.length).toBeGreaterThan(10);
     const scratch = path.dirname(stack.sourceRoot);
     for (const row of rows) expect(row.error_message).not.toContain(scratch);
+  });
+
+  it('the dashboard shows a failed job without a path of the server, and no stack for a folder that does not exist', async () => {
+    const ended = expectJob(await backup('dashboard/missing'), 404, 'NO_SUCH_DIRECTORY');
+    // MySQL records the end before the queue hears of it: wait for the queue's failed list.
+    let shown: { failedReason?: string; stacktrace?: string[] } | undefined;
+    await waitFor(
+      async () => {
+        const answer = await call(stack, 'GET', '/admin/queues/api/queues?activeQueue=jobs&status=failed');
+        const queue = answer.body.queues.find((q: { name: string }) => q.name === 'jobs');
+        shown = queue.jobs.find((job: { id: string }) => job.id === ended.id);
+        return shown !== undefined;
+      },
+      30_000,
+      () => `the dashboard never listed job ${ended.id} as failed`,
+    );
+    expect(shown?.failedReason).toBe('NO_SUCH_DIRECTORY: No such directory: dashboard/missing');
+    expect(shown?.stacktrace).toEqual([]);
+    const text = JSON.stringify(shown);
+    expect(text).not.toContain('file:');
+    expect(text).not.toContain(path.dirname(stack.sourceRoot));
+    expect(text).not.toContain(REPOSITORY);
   });
 
   it('a missing job id in a restore is still a 404, not a look at the disk', async () => {

@@ -6,7 +6,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, makeFolder } from '../e2e/stack.js';
+import { call, makeFolder, waitFor } from '../e2e/stack.js';
 import { expectProblem, type HostileStack, rawRequest, startHostileStack } from './harness.js';
 
 const TOKEN = 'sec-token-0123456789abcdef';
@@ -464,6 +464,37 @@ describe('tokens', () => {
     const answer = await call(stack, 'GET', '/stats', undefined, { authorization: basic('anyone', TOKEN) });
     expect(answer.status).toBe(200);
   });
+
+  it.each([
+    ['/logs?from=TOKEN', 400, 'INVALID_DATE_RANGE', 'from'],
+    ['/logs?to=METRICS', 400, 'INVALID_DATE_RANGE', 'to'],
+    ['/backups/TOKEN', 404, 'NOT_FOUND', null],
+    ['/schedules/METRICS', 404, 'NOT_FOUND', null],
+  ])(
+    'a token in a refused URL (%s) is neither echoed nor kept in a log row',
+    async (route, status, code, bound) => {
+      const answer = await send('GET', route.replace('TOKEN', TOKEN).replace('METRICS', METRICS_TOKEN));
+      expectProblem(answer, status, code);
+      expect(answer.body.message).toContain('[REDACTED]');
+      for (const secret of [TOKEN, METRICS_TOKEN]) expect(JSON.stringify(answer.body)).not.toContain(secret);
+      if (bound === null) return;
+      // Rows of reads are written in batches: wait for this one, then read what every client may.
+      let rows: { parameter: string; message: string }[] = [];
+      await waitFor(
+        async () => {
+          rows = (await send('GET', '/logs?action=Get%20Log&status=FAILED&limit=1000')).body.items;
+          return rows.some((row) => row.parameter === `${bound}=[REDACTED]`);
+        },
+        30_000,
+        () => `no FAILED Get Log row for ${bound}: ${JSON.stringify(rows)}`,
+      );
+      const row = rows.find((item) => item.parameter === `${bound}=[REDACTED]`);
+      expect(row?.message).toBe(
+        `${bound}="[REDACTED]" is not a date: expected a day such as 2026-11-22 or an ISO-8601 instant such as 2026-11-22T01:02:03Z`,
+      );
+      for (const secret of [TOKEN, METRICS_TOKEN]) expect(JSON.stringify(rows)).not.toContain(secret);
+    },
+  );
 
   it('no token is ever written to the logs', async () => {
     const output = stack.output();

@@ -1,10 +1,8 @@
-import { metricsTokensOf, withoutTokens } from '@strongbox/config';
-import { loggerOptions } from '@strongbox/logging';
+import { loggerOptions, SECRET_FREE } from '@strongbox/logging';
 import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
   type FastifyReply,
-  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
@@ -37,7 +35,8 @@ export type { AppDeps } from './plugins/deps.js';
 export interface BuildAppOptions {
   /**
    * `false` for no log, or pino options that replace the defaults (a level, a stream to read the
-   * log); the Authorization and Idempotency-Key headers are redacted whatever is given.
+   * log); the Authorization and Idempotency-Key headers are redacted, and the configuration's
+   * secrets taken out of every line, whatever is given.
    * @defaultValue pino at `config.logLevel` in `config.logFormat`
    */
   logger?: FastifyServerOptions['logger'];
@@ -54,7 +53,6 @@ export const BODY_LIMIT = 64 * 1024;
  * the app.
  */
 export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const tokens = metricsTokensOf(appDeps.config);
   const app = Fastify({
     logger:
       options.logger === false
@@ -67,16 +65,7 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
             }),
             ...(typeof options.logger === 'object' ? options.logger : {}),
             redact: REDACTED,
-            // Fastify's request line, with any token a client put into the URL taken out.
-            serializers: {
-              req: (request: FastifyRequest) => ({
-                method: request.method,
-                url: withoutTokens(request.url, tokens),
-                host: request.host,
-                remoteAddress: request.ip,
-                remotePort: request.socket?.remotePort,
-              }),
-            },
+            ...SECRET_FREE,
           },
     bodyLimit: BODY_LIMIT,
     // Route parameters are job ids (UUIDs); longer ones answer 404 like any unknown id. The folder

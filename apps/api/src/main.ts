@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig } from '@strongbox/config';
 import { connectDatabaseWhenUp, migrate } from '@strongbox/db';
+import { SECRET_FREE } from '@strongbox/logging';
 import { connectRedis, createQueue, createTickQueue } from '@strongbox/queue';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyBaseLogger } from 'fastify';
@@ -21,7 +22,11 @@ async function main(): Promise<void> {
   }
 
   // Started before its database (a container beside it), it waits instead of crashing.
-  const startup = pino({ level: config.logLevel, base: { service: 'api', pid: process.pid } });
+  const startup = pino({
+    level: config.logLevel,
+    ...SECRET_FREE,
+    base: { service: 'api', pid: process.pid },
+  });
   const db = await connectDatabaseWhenUp(config.databaseUrl, {
     onRetry: ({ error, attempt, delayMs }) =>
       startup.warn({ err: error, attempt, retryInMs: delayMs }, 'MySQL is not reachable yet; retrying'),

@@ -1,10 +1,14 @@
 import type { JobError } from '@strongbox/contract';
-import { EngineError } from '@strongbox/engine';
+import { CLIENT_ERROR_CODES, EngineError } from '@strongbox/engine';
 import { FolderLockLostError } from './folder-lock.js';
 
-/** The code and message recorded for an error, and whether another attempt may succeed. */
+/**
+ * The code and message recorded for an error, whether another attempt may succeed, and whether the
+ * client caused it.
+ */
 export interface Failure extends JobError {
   transient: boolean;
+  clientError: boolean;
 }
 
 /** What becomes of a failed attempt: another one later, or the job ends failed now. */
@@ -21,15 +25,26 @@ export function afterFailure(failure: Failure, attemptsMade: number, attempts: n
 /** How an error is recorded: its own code for an engine error; details of others stay in the log. */
 export function describeFailure(error: unknown): Failure {
   if (error instanceof EngineError) {
-    return { code: error.code, message: error.message, transient: error.transient };
+    const clientError = CLIENT_ERROR_CODES.includes(error.code);
+    return { code: error.code, message: error.message, transient: error.transient, clientError };
   }
   if (error instanceof FolderLockLostError) {
-    return { code: error.code, message: error.message, transient: true };
+    return { code: error.code, message: error.message, transient: true, clientError: false };
   }
   if (error instanceof Error && error.name === 'AbortError') {
-    return { code: 'INTERRUPTED', message: 'The worker stopped while the job ran', transient: true };
+    return {
+      code: 'INTERRUPTED',
+      message: 'The worker stopped while the job ran',
+      transient: true,
+      clientError: false,
+    };
   }
   // Anything else (lost database connection, a bug) is worth another try; its details go to the
   // worker's log, not to clients.
-  return { code: 'INTERNAL', message: 'The job failed unexpectedly; see the worker log', transient: true };
+  return {
+    code: 'INTERNAL',
+    message: 'The job failed unexpectedly; see the worker log',
+    transient: true,
+    clientError: false,
+  };
 }

@@ -8,6 +8,7 @@ import { waitOutOutage } from './db-outage.js';
 import { afterFailure, describeFailure } from './failure.js';
 import { type FolderLock, type FolderLockOptions, tryLockFolder } from './folder-lock.js';
 import { createProgressReporter } from './progress-reporter.js';
+import { queueError } from './queue-failure.js';
 import { applyRetentionAfter } from './retention.js';
 import { RUNNERS, type Runners, runJob } from './runners.js';
 
@@ -152,9 +153,10 @@ async function work(
 }
 
 /**
- * Logs a failed attempt with its reason, records a failure that no retry will mend, and answers
- * what to throw to BullMQ: an UnrecoverableError when the job has ended, the error itself when
- * BullMQ should retry.
+ * Logs a failed attempt with its reason (the error in full), records a failure that no retry will
+ * mend, and answers what to throw to BullMQ, never the error itself, whose message may hold
+ * absolute paths: `CODE: message` ({@link queueError}), an UnrecoverableError when the job has
+ * ended, a plain Error when BullMQ should retry.
  */
 async function recordFailure(
   deps: ProcessorDeps,
@@ -166,7 +168,7 @@ async function recordFailure(
   const failure = describeFailure(error);
   if (afterFailure(failure, queueJob.attemptsMade, queueJob.opts.attempts ?? 1) === 'retry') {
     log.warn({ err: error, code: failure.code }, 'job failed; it will be retried');
-    return error instanceof Error ? error : new Error(failure.message);
+    return queueError(failure, error, false);
   }
   try {
     await db('recording the failure of the job', () =>
@@ -180,8 +182,9 @@ async function recordFailure(
       { err: cause, failure: error, code: failure.code },
       'job failed on its last attempt, and its failure could not be recorded; the reconciler will',
     );
-    return cause instanceof Error ? cause : new Error(String(cause));
+    // Not final: BullMQ tries again while the job has attempts left.
+    return queueError(failure, cause, false);
   }
   log.warn({ err: error, code: failure.code }, 'job failed');
-  return new UnrecoverableError(`${failure.code}: ${failure.message}`);
+  return queueError(failure, error, true);
 }

@@ -27,7 +27,7 @@ async function logRows(env: WorkerTestEnv, jobId: string): Promise<LogRow[]> {
 
 describe('the retry-or-give-up decision', () => {
   it('retries a transient failure while the queue allows another attempt', () => {
-    const transient = { code: 'IO_ERROR', message: 'busy', transient: true };
+    const transient = { code: 'IO_ERROR', message: 'busy', transient: true, clientError: false };
     expect(afterFailure(transient, 0, 5)).toBe('retry');
     expect(afterFailure(transient, 3, 5)).toBe('retry');
     expect(afterFailure(transient, 4, 5)).toBe('give-up');
@@ -35,7 +35,12 @@ describe('the retry-or-give-up decision', () => {
   });
 
   it('gives up at once on a failure no retry mends', () => {
-    const lasting = { code: 'NO_SUCH_DIRECTORY', message: 'No such directory: x', transient: false };
+    const lasting = {
+      code: 'NO_SUCH_DIRECTORY',
+      message: 'No such directory: x',
+      transient: false,
+      clientError: true,
+    };
     expect(afterFailure(lasting, 0, 5)).toBe('give-up');
   });
 });

@@ -5,11 +5,11 @@ import { type Db, parseDatabaseUrl } from '@strongbox/db';
 import { prepareBackupFolder } from '@strongbox/engine';
 import type { JobMetrics } from '@strongbox/metrics';
 import { connectRedis, createQueue, createTickQueue, type JobData, QUEUE_NAME } from '@strongbox/queue';
-import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { isStalledTooOften, recordLostJob } from './lost-job.js';
 import { observeJobs } from './metrics/observe-jobs.js';
 import { createProcessor, type ProcessorDeps } from './process-job.js';
+import { StrongboxWorker } from './queue-failure.js';
 import { startReconciler } from './reconciler.js';
 import { startTickWorker } from './schedules/tick-worker.js';
 import { startSweeper } from './sweeper.js';
@@ -61,7 +61,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const queue = createQueue({ connection: queueConnection, prefix: config.queuePrefix });
   const database = parseDatabaseUrl(config.databaseUrl).database;
 
-  const worker = new Worker<JobData>(
+  const worker = new StrongboxWorker<JobData>(
     QUEUE_NAME,
     createProcessor({
       config,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { keepSecret, secretsOf } from './secrets.js';
 
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -183,5 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.sourceRoot === config.backupFolder) {
     throw new ConfigError(['SOURCE_ROOT and BACKUP_FOLDER must be different folders']);
   }
+  // From now on no log line, log row or error answer of this process holds them.
+  keepSecret(...secretsOf(config));
   return config;
 }

@@ -1,3 +1,4 @@
 export { type Config, configSchema, loadConfig } from './config.js';
 export { ConfigError } from './config-error.js';
-export { isKnownToken, metricsTokensOf, presentedToken, REDACTED_TOKEN, withoutTokens } from './tokens.js';
+export { keepSecret, MIN_CUT, REDACTED, Redactor, redactSecrets, secretsOf } from './secrets.js';
+export { isKnownToken, metricsTokensOf, presentedToken } from './tokens.js';

@@ -49,19 +49,3 @@ export function metricsTokensOf(config: {
 }): string[] {
   return config.metricsToken === null ? [...config.apiTokens] : [...config.apiTokens, config.metricsToken];
 }
-
-/** What stands in a log for a token found in a URL. */
-export const REDACTED_TOKEN = '[REDACTED]';
-
-/**
- * `text` (a URL, a query string) with every token of `tokens`, as sent or percent-encoded, replaced
- * by {@link REDACTED_TOKEN}: a token a client put into the URL never reaches a log or a log row.
- */
-export function withoutTokens(text: string, tokens: readonly string[]): string {
-  let clean = text;
-  for (const token of tokens) {
-    for (const form of new Set([token, encodeURIComponent(token)]))
-      clean = clean.replaceAll(form, REDACTED_TOKEN);
-  }
-  return clean;
-}

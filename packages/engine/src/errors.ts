@@ -22,6 +22,21 @@ export const ENGINE_ERROR_CODES = [
 
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
 
+/**
+ * The codes of failures the client caused by what it asked for (a folder that does not exist, a
+ * target that does): the API answers them with a 4xx, and the queue keeps no stack for them. The
+ * others are the server's (a full disk, a corrupt snapshot, an I/O error).
+ */
+export const CLIENT_ERROR_CODES: readonly EngineErrorCode[] = [
+  'INVALID_FOLDER',
+  'OUTSIDE_SOURCE_ROOT',
+  'NO_SUCH_DIRECTORY',
+  'NOT_A_DIRECTORY',
+  'NO_SUCH_SNAPSHOT',
+  'NO_SUCH_PATH',
+  'TARGET_EXISTS',
+];
+
 /** An error a person can act on, with a stable `code` and whether retrying may help. */
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

@@ -1,5 +1,5 @@
 export { type BackupOptions, type BackupResult, type BackupStep, runBackup } from './backup.js';
-export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode } from './errors.js';
+export { CLIENT_ERROR_CODES, ENGINE_ERROR_CODES, EngineError, type EngineErrorCode } from './errors.js';
 export { folderOfKey } from './folder-directory.js';
 export { decodeFolderKey, folderKey } from './folder-key.js';
 export { LAYOUT_VERSION, prepareBackupFolder } from './layout.js';

@@ -1,1 +1,1 @@
-export { type LoggingSettings, loggerOptions, PRETTY_MISSING } from './logger-options.js';
+export { type LoggingSettings, loggerOptions, PRETTY_MISSING, SECRET_FREE } from './logger-options.js';

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { redactSecrets } from '@strongbox/config';
 import type { LoggerOptions } from 'pino';
 
 /** What {@link loggerOptions} needs to know about the process. */
@@ -25,12 +26,19 @@ export const PRETTY_MISSING =
   'Install it with npm install pino-pretty, or set LOG_FORMAT=json.';
 
 /**
+ * Every line is written without the secrets of the configuration (tokens, the metrics token, the
+ * passwords in DATABASE_URL and REDIS_URL), whatever field carries them: a URL, a refusal's reason,
+ * an error's message or stack. Keep these hooks when replacing pino's options.
+ */
+export const SECRET_FREE: Pick<LoggerOptions, 'hooks'> = { hooks: { streamWrite: redactSecrets } };
+
+/**
  * pino's options: JSON lines, or pino-pretty's readable lines when LOG_FORMAT=pretty or, without
  * LOG_FORMAT, when standard output is a terminal. pino-pretty is loaded only then, and a process
  * without it still starts: it logs JSON and says why.
  */
 export function loggerOptions(settings: LoggingSettings): LoggerOptions {
-  const base: LoggerOptions = { level: settings.level };
+  const base: LoggerOptions = { level: settings.level, ...SECRET_FREE };
   const wantsPretty = settings.format === 'pretty' || (settings.format === null && settings.isTTY);
   if (!wantsPretty) return base;
   const target = (settings.findPretty ?? findPretty)();

@@ -1,4 +1,4 @@
-import { ENGINE_ERROR_CODES } from '@strongbox/engine';
+import { CLIENT_ERROR_CODES, ENGINE_ERROR_CODES } from '@strongbox/engine';
 import { describe, expect, it } from 'vitest';
 import { STATUS_BY_CODE, statusOf } from './status-of.js';
 
@@ -26,6 +26,13 @@ describe('the status of every engine error code', () => {
     const unmapped = ENGINE_ERROR_CODES.filter((code) => !Object.hasOwn(STATUS_BY_CODE, code));
     expect(unmapped).toEqual([]);
     expect([...ENGINE_ERROR_CODES].sort()).toEqual(Object.keys(ENGINE_STATUS).sort());
+  });
+
+  it("calls the client's doing exactly the codes answered with a 4xx (the queue keeps no stack for them)", () => {
+    const fourHundreds = Object.entries(ENGINE_STATUS)
+      .filter(([, status]) => status < 500)
+      .map(([code]) => code);
+    expect([...CLIENT_ERROR_CODES].sort()).toEqual(fourHundreds.sort());
   });
 
   it.each(Object.entries(ENGINE_STATUS))('answers a job that failed with %s with %i', (code, status) => {

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { redactSecrets } from '@strongbox/config';
 import { PATH_ERROR_CODES, SCHEDULE_ERROR_CODE } from '@strongbox/contract';
 import { IdempotencyKeyReusedError, InvalidCursorError } from '@strongbox/db';
 import type { FastifyError, FastifySchemaValidationError } from 'fastify';
@@ -117,11 +118,13 @@ function ruleCodeOf(issue: FastifySchemaValidationError): string | undefined {
   return typeof code === 'string' && RULE_CODES.includes(code) ? code : undefined;
 }
 
+// Every error answer is made here: a secret of the configuration a client put into its request
+// (a token in the URL) is not echoed, even to that client.
 function problem(statusCode: number, code: string, message: string): Problem {
   return {
     statusCode,
     error: STATUS_CODES[statusCode] ?? 'Error',
     code,
-    message: cut(message, MAX_MESSAGE_LENGTH),
+    message: cut(redactSecrets(message), MAX_MESSAGE_LENGTH),
   };
 }

@@ -168,3 +168,85 @@ describe('the API log', () => {
     expect(new Set(lines.map((line) => line.reqId)).size).toBe(1);
   });
 });
+
+describe('secrets a client puts into a URL', () => {
+  const API_TOKEN = 'api-token-used-0123456789';
+  const OTHER_TOKEN = 'api-token-other-9876543210-long-enough-to-be-cut-by-a-quote';
+  const METRICS_TOKEN = 'metrics-token-4567';
+  const SECRETS = [API_TOKEN, OTHER_TOKEN, METRICS_TOKEN];
+  const authorization = `Bearer ${API_TOKEN}`;
+  let t: TestApp;
+  const raw: string[] = [];
+  beforeAll(async () => {
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        raw.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    t = await startTestApp({
+      apiTokens: `${API_TOKEN},${OTHER_TOKEN}`,
+      env: { METRICS_TOKEN },
+      logger: { level: 'info', stream },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const expectNoSecret = (text: string) => {
+    for (const secret of SECRETS) expect(text).not.toContain(secret);
+    // Not even the first 40 characters a quote keeps of a long token.
+    expect(text).not.toContain(OTHER_TOKEN.slice(0, 20));
+  };
+
+  it.each([
+    [`/logs?from=${OTHER_TOKEN}`, 400, 'INVALID_DATE_RANGE'],
+    [`/logs?from=${METRICS_TOKEN}`, 400, 'INVALID_DATE_RANGE'],
+    [`/logs?to=${encodeURIComponent(API_TOKEN).replaceAll('-', '%2D')}`, 400, 'INVALID_DATE_RANGE'],
+    [`/backups/${OTHER_TOKEN}`, 404, 'NOT_FOUND'],
+    [`/backups/${METRICS_TOKEN}`, 404, 'NOT_FOUND'],
+    [`/schedules/${OTHER_TOKEN}`, 404, 'NOT_FOUND'],
+    [`/schedules/${METRICS_TOKEN}`, 404, 'NOT_FOUND'],
+  ])('GET %s is %i %s, and neither the answer nor the log holds the token', async (url, status, code) => {
+    raw.length = 0;
+    const response = await t.app.inject({ method: 'GET', url, headers: { authorization } });
+    expect(response.statusCode).toBe(status);
+    const body = response.json();
+    expect(body.code).toBe(code);
+    expectNoSecret(response.body);
+    expect(body.message).toContain('[REDACTED]');
+    const lines = raw.join('\n');
+    expectNoSecret(lines);
+    const refused = raw.map((line) => JSON.parse(line)).find((line) => line.msg === 'request refused');
+    expect(refused.reason).toContain('[REDACTED]');
+    expect(refused.reason).toBe(body.message);
+    const completed = raw.map((line) => JSON.parse(line)).find((line) => line.msg === 'incoming request');
+    expect(completed.req.url).toContain('[REDACTED]');
+  });
+
+  it('writes no token into the FAILED Get Log rows that GET /logs serves to every client', async () => {
+    raw.length = 0;
+    for (const secret of [OTHER_TOKEN, METRICS_TOKEN]) {
+      expect(
+        (await t.app.inject({ method: 'GET', url: `/logs?from=${secret}`, headers: { authorization } }))
+          .statusCode,
+      ).toBe(400);
+    }
+    await t.app.audit.flush();
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/logs?action=Get%20Log&status=FAILED',
+      headers: { authorization },
+    });
+    expect(response.statusCode).toBe(200);
+    expectNoSecret(response.body);
+    const rows = response.json().items as { parameter: string; message: string }[];
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const row of rows) {
+      expect(row.parameter).toMatch(/^(from|to)=\[REDACTED\]$/);
+      expect(row.message).toMatch(/^(from|to)="\[REDACTED\]" is not a date: /);
+    }
+    expectNoSecret(raw.join('\n'));
+  });
+});

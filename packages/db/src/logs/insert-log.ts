@@ -1,3 +1,4 @@
+import { redactSecrets } from '@strongbox/config';
 import type { LogAction, LogStatus } from '@strongbox/contract';
 import type { ResultSetHeader } from 'mysql2/promise';
 import type { Db, DbConnection } from '../connection.js';
@@ -25,13 +26,16 @@ export async function insertLog(
   return result.insertId;
 }
 
-/** The columns of one audit row, cut to what they hold. */
+/**
+ * The columns of one audit row, without the configuration's secrets (GET /logs serves every row to
+ * every client), then cut to what they hold.
+ */
 export function logValues(entry: NewLogEntry): (string | null)[] {
   return [
     entry.action,
-    entry.parameter === null ? null : entry.parameter.slice(0, 1000),
+    entry.parameter === null ? null : redactSecrets(entry.parameter).slice(0, 1000),
     entry.status,
     entry.jobId ?? null,
-    entry.message ? entry.message.slice(0, 2000) : null,
+    entry.message ? redactSecrets(entry.message).slice(0, 2000) : null,
   ];
 }

@@ -1,4 +1,3 @@
-import { metricsTokensOf, withoutTokens } from '@strongbox/config';
 import { logStatusSchema } from '@strongbox/contract';
 import { listLogs } from '@strongbox/db';
 import type { FastifyRequest } from 'fastify';
@@ -75,17 +74,16 @@ const logs: FastifyPluginAsyncZod = async (app) => {
 };
 
 /**
- * What the client asked for, as it asked: the query string, or `all` without one; a token put into
- * it is replaced by `[REDACTED]`.
+ * What the client asked for, as it asked: the query string, decoded, or `all` without one. A
+ * secret put into it becomes `[REDACTED]` when the row is written (packages/db, logs/insert-log.ts).
  */
 function criteria(request: FastifyRequest): string {
   const query = request.url.split('?')[1] ?? '';
   if (query === '') return 'all';
-  const tokens = metricsTokensOf(request.server.config);
   try {
-    return withoutTokens(decodeURIComponent(withoutTokens(query, tokens).replaceAll('+', ' ')), tokens);
+    return decodeURIComponent(query.replaceAll('+', ' '));
   } catch {
-    return withoutTokens(query, tokens);
+    return query;
   }
 }
 
