@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { backupWith } from '../backup.js';
-import { toEngineError } from '../errors.js';
+import { EngineError, toEngineError } from '../errors.js';
 import { syncFilesystem } from '../flush.js';
 import { readHeader, readTrailer } from '../manifest.js';
 import type { ManifestHeader, ManifestTrailer } from '../manifest-entry.js';
@@ -104,7 +104,7 @@ export class LocalTree implements Repository {
     return locateSnapshot(root, snapshot).then(
       () => true,
       (error: unknown) => {
-        if ((error as { code?: unknown }).code === 'NO_SUCH_SNAPSHOT') return false;
+        if (error instanceof EngineError && error.code === 'NO_SUCH_SNAPSHOT') return false;
         throw error;
       },
     );
