@@ -1,7 +1,7 @@
 import type { Config } from '@strongbox/config';
 import { type Db, markPruned } from '@strongbox/db';
-import { applyRetention } from '@strongbox/engine';
 import type { Logger } from 'pino';
+import { repositoryOf } from './repository.js';
 
 /** What retention needs of the worker's settings. */
 export interface RetentionDeps {
@@ -17,12 +17,7 @@ export async function applyRetentionAfter(deps: RetentionDeps, folder: string, l
   const { keepLast, keepDaily } = deps.config.retention;
   if (keepLast === 0 && keepDaily === 0) return;
   try {
-    const { pruned } = await applyRetention({
-      backupFolder: deps.config.backupFolder,
-      folder,
-      keepLast,
-      keepDaily,
-    });
+    const { pruned } = await repositoryOf(deps.config).forget(folder, { keepLast, keepDaily });
     const marked = await markPruned(deps.db, pruned);
     if (pruned.length > 0) log.info({ folder, pruned, marked }, 'retention pruned old snapshots');
   } catch (error) {

@@ -10,7 +10,8 @@ import type {
   VerifyJob,
 } from '@strongbox/contract';
 import { type Db, getJob, type JobSuccess } from '@strongbox/db';
-import { EngineError, restoreSnapshot, runBackup, verifySnapshot } from '@strongbox/engine';
+import { EngineError } from '@strongbox/engine';
+import { repositoryOf } from './repository.js';
 
 export interface RunContext {
   config: Config;
@@ -51,10 +52,8 @@ async function runAs<K extends JobKind>(
 }
 
 async function runBackupJob(job: BackupJob, context: RunContext): Promise<ResultOf<'backup'>> {
-  return runBackup({
+  return repositoryOf(context.config).backup(job.folder, {
     sourceRoot: context.config.sourceRoot,
-    backupFolder: context.config.backupFolder,
-    folder: job.folder,
     jobId: job.id,
     signal: context.signal,
     onProgress: context.onProgress,
@@ -64,9 +63,7 @@ async function runBackupJob(job: BackupJob, context: RunContext): Promise<Result
 
 async function runVerifyJob(job: VerifyJob, context: RunContext): Promise<ResultOf<'verify'>> {
   const snapshot = await snapshotOf(context.db, job.params.backupId);
-  const verified = await verifySnapshot({
-    backupFolder: context.config.backupFolder,
-    snapshot,
+  const verified = await repositoryOf(context.config).verify(snapshot, {
     signal: context.signal,
     onProgress: context.onProgress,
   });
@@ -76,9 +73,7 @@ async function runVerifyJob(job: VerifyJob, context: RunContext): Promise<Result
 async function runRestoreJob(job: RestoreJob, context: RunContext): Promise<ResultOf<'restore'>> {
   const snapshot = await snapshotOf(context.db, job.params.backupId);
   const { target, path } = job.params;
-  const restored = await restoreSnapshot({
-    backupFolder: context.config.backupFolder,
-    snapshot,
+  const restored = await repositoryOf(context.config).restore(snapshot, {
     sourceRoot: context.config.sourceRoot,
     target,
     ...(path === undefined ? {} : { path }),

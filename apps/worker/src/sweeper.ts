@@ -1,9 +1,9 @@
 import type { Config } from '@strongbox/config';
 import { type Db, unreferencedSnapshots } from '@strongbox/db';
-import { listBackedUpFolders, sweepFolder } from '@strongbox/engine';
 import type { Logger } from 'pino';
 import { tryLockFolder } from './folder-lock.js';
 import { every, type Periodic } from './periodic.js';
+import { repositoryOf } from './repository.js';
 
 /** Options for {@link sweepBackupFolder}. */
 export interface SweepDeps {
@@ -22,23 +22,22 @@ export interface SweepReport {
 }
 
 /**
- * Cleans every folder's directory of the backup folder (the engine's sweepFolder): what dead
+ * Cleans every folder's directory of the backup folder (the repository's sweep): what dead
  * attempts left, and complete snapshots that MySQL says no job references and no job will
  * (unreferencedSnapshots). Each folder is swept under its folder lock, so never beside a backup of
  * it; a folder whose lock is taken is left for the next pass (its backup sweeps it first anyway).
  */
 export async function sweepBackupFolder(deps: SweepDeps): Promise<SweepReport> {
   const report: SweepReport = { removed: {}, busy: [] };
-  for (const folder of await listBackedUpFolders(deps.config.backupFolder)) {
+  const repository = repositoryOf(deps.config);
+  for (const folder of await repository.listFolders()) {
     const lock = await tryLockFolder(deps.db, deps.database, folder);
     if (!lock) {
       report.busy.push(folder);
       continue;
     }
     try {
-      const removed = await sweepFolder({
-        backupFolder: deps.config.backupFolder,
-        folder,
+      const removed = await repository.sweep(folder, {
         unreferenced: (made) => unreferencedSnapshots(deps.db, made),
       });
       if (removed.length > 0) report.removed[folder] = removed;

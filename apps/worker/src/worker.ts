@@ -2,7 +2,6 @@ import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Config } from '@strongbox/config';
 import { type Db, parseDatabaseUrl } from '@strongbox/db';
-import { prepareBackupFolder } from '@strongbox/engine';
 import type { JobMetrics } from '@strongbox/metrics';
 import { connectRedis, createQueue, createTickQueue, type JobData, QUEUE_NAME } from '@strongbox/queue';
 import type { Logger } from 'pino';
@@ -11,6 +10,7 @@ import { observeJobs } from './metrics/observe-jobs.js';
 import { createProcessor, type ProcessorDeps } from './process-job.js';
 import { StrongboxWorker } from './queue-failure.js';
 import { startReconciler } from './reconciler.js';
+import { repositoryOf } from './repository.js';
 import { startTickWorker } from './schedules/tick-worker.js';
 import { startSweeper } from './sweeper.js';
 
@@ -148,7 +148,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
 export async function prepareFolders(config: Config, logger: Logger): Promise<void> {
   await mkdir(config.backupFolder, { recursive: true, mode: 0o700 });
   try {
-    await prepareBackupFolder(config.backupFolder);
+    await repositoryOf(config).open();
   } catch (error) {
     logger.fatal(
       { err: error, backupFolder: config.backupFolder },

@@ -4,14 +4,12 @@ import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBackup } from './backup.js';
 import { EngineError } from './errors.js';
-import { prepareBackupFolder } from './layout.js';
+import { prepareBackupFolder, runBackup, verifySnapshot } from './local-tree/entry-points.js';
+import { formatStagingName, hostHash, jobHash } from './local-tree/layout.js';
 import { newProfile, PHASES } from './profile.js';
 import type { Progress } from './progress.js';
-import { formatStagingName, hostHash, jobHash } from './staging.js';
 import { deadPid, listAll, readTree, workspace, writeTree } from './testing/helpers.js';
-import { verifySnapshot } from './verify.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;
 beforeEach(async () => {

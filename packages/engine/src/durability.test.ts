@@ -2,20 +2,24 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBackup } from './backup.js';
-import { prepareBackupFolder } from './layout.js';
-import { MANIFEST_SUFFIX } from './paths.js';
 import {
-  FOREIGN_STALE_MS,
+  listBackedUpFolders,
+  prepareBackupFolder,
+  runBackup,
+  sweepFolder,
+  verifySnapshot,
+} from './local-tree/entry-points.js';
+import {
   formatStagingName,
   hostHash,
   jobHash,
+  MANIFEST_SUFFIX,
   parseStagingName,
   type StagingOwner,
-} from './staging.js';
-import { listBackedUpFolders, type MadeSnapshot, sweepFolder } from './sweep.js';
+} from './local-tree/layout.js';
+import { FOREIGN_STALE_MS } from './local-tree/staging.js';
+import type { MadeSnapshot } from './repository/repository.js';
 import { deadPid, rejectionOf, workspace, writeTree } from './testing/helpers.js';
-import { verifySnapshot } from './verify.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;
 beforeEach(async () => {

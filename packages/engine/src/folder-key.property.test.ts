@@ -5,7 +5,7 @@ import path from 'node:path';
 import { validFolder } from '@strongbox/contract/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFolderKey, folderKey, isFolderKey } from './folder-key.js';
+import { decodeFolderKey, folderKey, isFolderKey } from './local-tree/layout.js';
 
 const HASH_FORM = /^~[0-9a-f]{64}$/;
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeFolderKey, folderKey, isFolderKey, MAX_KEY_BYTES } from './folder-key.js';
+import { decodeFolderKey, folderKey, isFolderKey, MAX_KEY_BYTES } from './local-tree/layout.js';
 import { validateFolder } from './validate-folder.js';
 
 /** Every folder validateFolder accepts made of up to `length` symbols of `alphabet`. */

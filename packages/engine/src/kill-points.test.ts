@@ -4,9 +4,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type BackupResult, runBackup } from './backup.js';
-import { MANIFEST_SUFFIX } from './paths.js';
-import { sweepFolder } from './sweep.js';
+import { runBackup, sweepFolder } from './local-tree/entry-points.js';
+import { MANIFEST_SUFFIX } from './local-tree/layout.js';
+import type { BackupResult } from './repository/repository.js';
 import { readTree, workspace, writeTree } from './testing/helpers.js';
 
 const KILL_AT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing/kill-at.mjs');

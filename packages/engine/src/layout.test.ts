@@ -1,10 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBackup } from './backup.js';
 import { EngineError } from './errors.js';
-import { prepareBackupFolder } from './layout.js';
-import { snapshotExists } from './snapshots.js';
+import { prepareBackupFolder, runBackup, snapshotExists, verifySnapshot } from './local-tree/entry-points.js';
 import {
   absolutePathsIn,
   ageAllButSnapshots,
@@ -14,7 +12,6 @@ import {
   workspace,
   writeTree,
 } from './testing/helpers.js';
-import { verifySnapshot } from './verify.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;
 beforeEach(async () => {

@@ -2,7 +2,6 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EngineError, errnoOf, toEngineError } from './errors.js';
 import { DIR_FLAGS, fdPath } from './fd-path.js';
-import { assertValidFolder } from './validate-folder.js';
 
 /** Symlinks followed (and swaps seen) in one walk before it gives up, as the kernel does (ELOOP). */
 const MAX_SYMLINKS = 40;
@@ -15,10 +14,9 @@ export interface SourceDirectory {
 
 /**
  * Opens `folder` below `sourceRoot` with a BeneathWalk: a symlink anywhere in it is followed only
- * while it stays inside the root.
+ * while it stays inside the root. The folder was checked by the caller (validateFolder).
  */
 export async function resolveSourceDirectory(sourceRoot: string, folder: string): Promise<SourceDirectory> {
-  assertValidFolder(folder);
   const missing = () => new EngineError('NO_SUCH_DIRECTORY', `No such directory: ${folder}`);
   const walk = await BeneathWalk.start(sourceRoot, {
     missing,

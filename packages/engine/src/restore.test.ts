@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBackup } from './backup.js';
 import { EngineError } from './errors.js';
-import { restoreSnapshot } from './restore.js';
+import { restoreSnapshot, runBackup } from './local-tree/entry-points.js';
 import { absolutePathsIn, listAll, readTree, rejectionOf, workspace, writeTree } from './testing/helpers.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;

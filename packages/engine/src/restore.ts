@@ -6,54 +6,46 @@ import { EngineError, errnoOf, toEngineError } from './errors.js';
 import { DIR_FLAGS, fdPath } from './fd-path.js';
 import { syncFilesystem } from './flush.js';
 import { acquirePool, CancelToken, releasePool } from './pool.js';
-import { type Progress, ProgressThrottle } from './progress.js';
+import { ProgressThrottle } from './progress.js';
+import { removeTree } from './remove-tree.js';
+import type { RestoreRequest, RestoreResult } from './repository/repository.js';
 import { BeneathWalk } from './resolve.js';
-import { locateSnapshot } from './snapshots.js';
-import { removeTree } from './staging.js';
 import { addTally, newCounters } from './tally.js';
 import { assertValidFolder, validateFolder } from './validate-folder.js';
 
-export interface RestoreOptions {
-  backupFolder: string;
-  /** As in BackupResult.snapshot. */
-  snapshot: string;
-  sourceRoot: string;
-  /** Relative to sourceRoot; must not exist yet. Missing parent directories are created. */
-  target: string;
-  /** One file or directory inside the snapshot (relative, POSIX); the whole snapshot when absent. */
-  path?: string;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-}
-
-export interface RestoreResult {
-  /** As given. */
-  target: string;
-  files: number;
-  bytes: number;
-  durationMs: number;
-}
-
 /** Where the copy is made before it is renamed into place: a short name, whatever the target's. */
 const STAGING_PREFIX = '.strongbox-restore-';
+
+/** A snapshot's tree, found by its repository: its name, and the directory holding it. */
+export interface SnapshotTree {
+  snapshot: string;
+  dir: string;
+}
+
+/** Checks a restore's target and path, before anything is looked for. */
+export function checkRestoreRequest(snapshot: string, options: RestoreRequest): void {
+  assertValidFolder(options.target);
+  if (options.path !== undefined && options.path !== '' && validateFolder(options.path) !== null) {
+    throw missingPathError(snapshot, options.path);
+  }
+}
+
+function missingPathError(snapshot: string, path: string | undefined): EngineError {
+  return new EngineError('NO_SUCH_PATH', `No such path in snapshot ${snapshot}: ${path}`);
+}
 
 /**
  * Writes a snapshot, or one path in it, to `<sourceRoot>/<target>` with modes and mtimes: into a
  * staging directory beside the target, flushed, then renamed. Never overwrites. The target is
  * reached with a BeneathWalk (never through a symlink leading out of the source root); a restore
- * that fails leaves nothing behind, not even the parent directories it created.
+ * that fails leaves nothing behind, not even the parent directories it created. The request was
+ * checked (checkRestoreRequest) before the snapshot was located.
  */
-export async function restoreSnapshot(options: RestoreOptions): Promise<RestoreResult> {
+export async function restoreTree(snap: SnapshotTree, options: RestoreRequest): Promise<RestoreResult> {
   const started = performance.now();
-  assertValidFolder(options.target);
-  const missingPath = () =>
-    new EngineError('NO_SUCH_PATH', `No such path in snapshot ${options.snapshot}: ${options.path}`);
-  if (options.path !== undefined && options.path !== '' && validateFolder(options.path) !== null) {
-    throw missingPath();
-  }
-  const snap = await locateSnapshot(options.backupFolder, options.snapshot);
+  const missingPath = () => missingPathError(snap.snapshot, options.path);
   const selected = options.path ? options.path.split('/') : [];
-  const source = await lstatInside(snap.dir, selected, missingPath, options.snapshot);
+  const source = await lstatInside(snap.dir, selected, missingPath, snap.snapshot);
   const sourcePath = path.join(snap.dir, ...selected);
 
   const targetSegments = options.target.split('/');
@@ -133,7 +125,7 @@ export async function restoreSnapshot(options: RestoreOptions): Promise<RestoreR
     await parent.sync();
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    throw toEngineError(error, `restoring ${options.snapshot} to ${options.target}`);
+    throw toEngineError(error, `restoring ${snap.snapshot} to ${options.target}`);
   } finally {
     await handle?.close();
     cancel.cancel();

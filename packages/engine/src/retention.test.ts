@@ -1,11 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBackup } from './backup.js';
-import { applyRetention } from './retention.js';
-import { snapshotExists } from './snapshots.js';
+import { applyRetention, runBackup, snapshotExists, verifySnapshot } from './local-tree/entry-points.js';
 import { workspace, writeTree } from './testing/helpers.js';
-import { verifySnapshot } from './verify.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;
 beforeEach(async () => {

@@ -1,11 +1,10 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBackup } from './backup.js';
 import { EngineError } from './errors.js';
+import { runBackup, verifySnapshot } from './local-tree/entry-points.js';
 import { workspace, writeTree } from './testing/helpers.js';
 import { utimeSeconds } from './times.js';
-import { verifySnapshot } from './verify.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;
 let snapshot: string;

@@ -6,26 +6,19 @@ import { ManifestReader, readTrailer } from './manifest.js';
 import { type ManifestEntry, permissions } from './manifest-entry.js';
 import { compareNames, comparePaths } from './paths.js';
 import { acquirePool, CancelToken, releasePool } from './pool.js';
-import { type Progress, ProgressThrottle } from './progress.js';
+import { ProgressThrottle } from './progress.js';
+import type { ReadRequest, VerifyResult } from './repository/repository.js';
 import { Semaphore } from './semaphore.js';
-import { locateSnapshot } from './snapshots.js';
 import { keptNs } from './times.js';
 
 const MAX_LISTED = 1000;
 const MESSAGE_PATHS = 10;
 
-export interface VerifyOptions {
-  backupFolder: string;
-  /** As in BackupResult.snapshot. */
+/** A snapshot as its repository found it: its name, its tree and its manifest. */
+export interface SnapshotFiles {
   snapshot: string;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-}
-
-export interface VerifyResult {
-  files: number;
-  bytes: number;
-  durationMs: number;
+  dir: string;
+  manifest: string;
 }
 
 /** One way a snapshot differs from its manifest. */
@@ -39,14 +32,13 @@ export interface Difference {
  * hash and symlink target, and entries missing from either side.
  * @throws EngineError SNAPSHOT_CORRUPT naming the differing paths (all of them, up to 1000, in `details`).
  */
-export async function verifySnapshot(options: VerifyOptions): Promise<VerifyResult> {
+export async function verifyFiles(snap: SnapshotFiles, options: ReadRequest): Promise<VerifyResult> {
   const started = performance.now();
-  const snap = await locateSnapshot(options.backupFolder, options.snapshot);
   const trailer = await readTrailer(snap.manifest);
   if (!trailer) {
     throw new EngineError(
       'SNAPSHOT_CORRUPT',
-      `The manifest of snapshot ${options.snapshot} is incomplete or unreadable`,
+      `The manifest of snapshot ${snap.snapshot} is incomplete or unreadable`,
       {
         details: { differences: [{ path: '', problem: 'manifest incomplete' }] },
       },
@@ -122,7 +114,7 @@ export async function verifySnapshot(options: VerifyOptions): Promise<VerifyResu
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (error instanceof SyntaxError) differ('', 'manifest line is not JSON');
-    else throw toEngineError(error, `verifying ${options.snapshot}`);
+    else throw toEngineError(error, `verifying ${snap.snapshot}`);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await Promise.allSettled(inFlight);
@@ -135,7 +127,7 @@ export async function verifySnapshot(options: VerifyOptions): Promise<VerifyResu
     const more = differenceCount - named.length;
     throw new EngineError(
       'SNAPSHOT_CORRUPT',
-      `Snapshot ${options.snapshot} differs from its manifest: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
+      `Snapshot ${snap.snapshot} differs from its manifest: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
       { details: { differences, count: differenceCount } },
     );
   }
