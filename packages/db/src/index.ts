@@ -5,9 +5,13 @@ export {
   type Db,
   type DbConnection,
   inTransaction,
+  isLockConflict,
   parseDatabaseUrl,
+  TRANSACTION_ATTEMPTS,
+  TRANSACTION_BACKOFF_MS,
+  type TransactionOptions,
 } from './connection.js';
-export { IdempotencyKeyReusedError, InvalidCursorError } from './errors.js';
+export { DatabaseBusyError, IdempotencyKeyReusedError, InvalidCursorError } from './errors.js';
 export {
   type FolderBackups,
   type FolderBackupsPage,
