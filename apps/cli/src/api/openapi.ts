@@ -1192,6 +1192,22 @@ export interface operations {
                     }));
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     createBackupAtUrl: {
@@ -1330,6 +1346,22 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
                 };
             };
         };
@@ -1506,6 +1538,22 @@ export interface operations {
                     }));
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     createBackupFromPath: {
@@ -1680,6 +1728,22 @@ export interface operations {
                     }));
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     verifyBackup: {
@@ -1828,6 +1892,22 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
                 };
             };
         };
@@ -2021,6 +2101,22 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
                 };
             };
         };
@@ -2234,6 +2330,22 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
                     } & {
                         [key: string]: unknown;
                     });
@@ -2804,6 +2916,22 @@ export interface operations {
                     });
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     getSchedule: {
@@ -2996,6 +3124,22 @@ export interface operations {
                     });
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     updateSchedule: {
@@ -3128,6 +3272,22 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
                     } & {
                         [key: string]: unknown;
                     });
