@@ -129,7 +129,7 @@ async function attemptTransaction<T>(
 }
 
 /** Whether the server refused a statement for a lock conflict: a deadlock or a lock wait timeout. */
-export function isLockConflict(error: unknown): boolean {
+function isLockConflict(error: unknown): boolean {
   return LOCK_CONFLICTS.has(String((error as { code?: unknown } | null)?.code));
 }
 

@@ -5,10 +5,8 @@ export {
   type Db,
   type DbConnection,
   inTransaction,
-  isLockConflict,
   parseDatabaseUrl,
   TRANSACTION_ATTEMPTS,
-  TRANSACTION_BACKOFF_MS,
   type TransactionOptions,
 } from './connection.js';
 export { DatabaseBusyError, IdempotencyKeyReusedError, InvalidCursorError } from './errors.js';
