@@ -66,11 +66,11 @@ export interface TransactionOptions {
   oneRoundTrip?: boolean;
 }
 
-/** How many times a transaction is tried when the server keeps choosing it as a deadlock's victim. */
+/** How many times a transaction is tried while the server keeps refusing it for lock conflicts. */
 export const TRANSACTION_ATTEMPTS = 5;
 
 /** The wait before the second attempt at most, in milliseconds; it doubles before each further one. */
-export const TRANSACTION_BACKOFF_MS = 25;
+const TRANSACTION_BACKOFF_MS = 25;
 
 // What the server answers a transaction that another one's locks stopped: a deadlock, of which it
 // was chosen the victim (1213, the whole transaction is rolled back), or a wait for a lock longer
