@@ -21,3 +21,23 @@ export class IdempotencyKeyReusedError extends Error {
     this.name = 'IdempotencyKeyReusedError';
   }
 }
+
+/**
+ * A transaction the server refused for a lock conflict (a deadlock or a lock wait timeout) at every
+ * attempt `inTransaction` made; the API answers it with 503 and `Retry-After`. Nothing of it
+ * was written.
+ */
+export class DatabaseBusyError extends Error {
+  readonly code = 'DATABASE_BUSY';
+  constructor(
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(
+      `The database refused the change ${attempts} times for conflicting locks (deadlock or lock wait ` +
+        'timeout) with concurrent changes; nothing was written: try again shortly',
+      { cause },
+    );
+    this.name = 'DatabaseBusyError';
+  }
+}

@@ -6,8 +6,10 @@ export {
   type DbConnection,
   inTransaction,
   parseDatabaseUrl,
+  TRANSACTION_ATTEMPTS,
+  type TransactionOptions,
 } from './connection.js';
-export { IdempotencyKeyReusedError, InvalidCursorError } from './errors.js';
+export { DatabaseBusyError, IdempotencyKeyReusedError, InvalidCursorError } from './errors.js';
 export {
   type FolderBackups,
   type FolderBackupsPage,

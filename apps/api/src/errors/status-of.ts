@@ -57,6 +57,9 @@ export const STATUS_BY_CODE = {
   // Ours.
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  // MySQL refused a change for conflicting locks at every attempt (packages/db's inTransaction):
+  // nothing was written, and the same request may succeed a moment later (Retry-After).
+  DATABASE_BUSY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;

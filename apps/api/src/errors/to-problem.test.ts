@@ -1,4 +1,4 @@
-import { IdempotencyKeyReusedError, InvalidCursorError } from '@strongbox/db';
+import { DatabaseBusyError, IdempotencyKeyReusedError, InvalidCursorError } from '@strongbox/db';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error.js';
 import { STATUS_BY_CODE, statusOf } from './status-of.js';
@@ -29,6 +29,7 @@ describe('statusOf', () => {
     ['SNAPSHOT_CORRUPT', 500],
     ['NO_SPACE', 500],
     ['IO_ERROR', 500],
+    ['DATABASE_BUSY', 503],
     ['SOMETHING_NEW', 500],
   ])('maps %s to %i', (code, status) => {
     expect(statusOf(code)).toBe(status);
@@ -62,6 +63,19 @@ describe('toProblem', () => {
       statusCode: 422,
       error: 'Unprocessable Entity',
       code: 'IDEMPOTENCY_KEY_REUSED',
+    });
+  });
+
+  it('answers a write MySQL refused at every attempt as a 503 that says to send the request again, without its SQL error', () => {
+    const cause = Object.assign(new Error('Deadlock found when trying to get lock'), {
+      code: 'ER_LOCK_DEADLOCK',
+    });
+    expect(toProblem(new DatabaseBusyError(5, cause), 'req-1')).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'DATABASE_BUSY',
+      message:
+        'The database refused the change for conflicting locks with concurrent changes, at every attempt; nothing was written: send the same request again in 1 s (with the same Idempotency-Key, if it had one)',
     });
   });
 

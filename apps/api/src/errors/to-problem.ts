@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { redactSecrets } from '@strongbox/config';
 import { PATH_ERROR_CODES, SCHEDULE_ERROR_CODE } from '@strongbox/contract';
-import { IdempotencyKeyReusedError, InvalidCursorError } from '@strongbox/db';
+import { DatabaseBusyError, IdempotencyKeyReusedError, InvalidCursorError } from '@strongbox/db';
 import type { FastifyError, FastifySchemaValidationError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiError } from './api-error.js';
@@ -18,13 +18,23 @@ export interface Problem {
 /** Longest message an answer carries: whatever went into it, an answer echoes only a bounded piece. */
 export const MAX_MESSAGE_LENGTH = 500;
 
+/** Seconds a client is told to wait (`Retry-After`) before sending again a request answered DATABASE_BUSY. */
+export const DATABASE_BUSY_RETRY_AFTER_SECONDS = 1;
+
+const DATABASE_BUSY_MESSAGE =
+  'The database refused the change for conflicting locks with concurrent changes, at every attempt; ' +
+  `nothing was written: send the same request again in ${DATABASE_BUSY_RETRY_AFTER_SECONDS} s ` +
+  '(with the same Idempotency-Key, if it had one)';
+
 /**
  * Turns anything a route or Fastify threw into the answer a client gets. Server errors get a
- * fixed message that points to the log, so internals (SQL, hosts, stacks) never reach a client.
+ * fixed message that points to the log, so internals (SQL, hosts, stacks) never reach a client;
+ * DATABASE_BUSY has a fixed message of its own, which tells the client what to do.
  */
 export function toProblem(error: unknown, requestId: string): Problem {
   const { code, message } = describe(error);
   const statusCode = statusOf(code);
+  if (code === 'DATABASE_BUSY') return problem(statusCode, code, DATABASE_BUSY_MESSAGE);
   if (statusCode >= 500) {
     return problem(
       statusCode,
@@ -33,6 +43,11 @@ export function toProblem(error: unknown, requestId: string): Problem {
     );
   }
   return problem(statusCode, code, message);
+}
+
+/** The headers an error answer carries beside its body: `Retry-After` on DATABASE_BUSY. */
+export function problemHeaders(problem: Problem): Record<string, string> {
+  return problem.code === 'DATABASE_BUSY' ? { 'Retry-After': String(DATABASE_BUSY_RETRY_AFTER_SECONDS) } : {};
 }
 
 /** Builds an error body for a code, with the status that code maps to. */
@@ -74,7 +89,11 @@ const RULE_CODES: readonly string[] = [...Object.values(PATH_ERROR_CODES), SCHED
 
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof ApiError) return { code: error.code, message: error.message };
-  if (error instanceof InvalidCursorError || error instanceof IdempotencyKeyReusedError) {
+  if (
+    error instanceof InvalidCursorError ||
+    error instanceof IdempotencyKeyReusedError ||
+    error instanceof DatabaseBusyError
+  ) {
     return { code: error.code, message: error.message };
   }
   if (hasZodFastifySchemaValidationErrors(error)) return describeValidation(error as FastifyError);

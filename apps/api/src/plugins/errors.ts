@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { cut, problemOf, toProblem } from '../errors/to-problem.js';
+import { cut, problemHeaders, problemOf, toProblem } from '../errors/to-problem.js';
 
 /**
  * One error handler for the whole API: every error answer has the contract's shape, and server
@@ -14,7 +14,7 @@ const errors: FastifyPluginAsync = async (app) => {
     } else {
       request.log.info({ code: problem.code, reason: problem.message }, 'request refused');
     }
-    return reply.code(problem.statusCode).send(problem);
+    return reply.code(problem.statusCode).headers(problemHeaders(problem)).send(problem);
   });
 
   app.setNotFoundHandler((request, reply) => {

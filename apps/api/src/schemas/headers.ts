@@ -34,6 +34,12 @@ export const RETRY_AFTER: HeaderDoc = {
   examples: [12],
 };
 
+export const RETRY_AFTER_BUSY: HeaderDoc = {
+  type: 'integer',
+  description: 'seconds after which the same request may be sent again (DATABASE_BUSY)',
+  examples: [1],
+};
+
 export const WWW_AUTHENTICATE: HeaderDoc = {
   type: 'string',
   description: 'two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8"',

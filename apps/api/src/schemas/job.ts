@@ -2,7 +2,7 @@ import { jobSchema } from '@strongbox/contract';
 import { z } from 'zod';
 import type { ErrorCode } from '../errors/status-of.js';
 import { LOCATION_OF_JOB } from './headers.js';
-import { json, QUERY_ERRORS, responses } from './problem.js';
+import { json, QUERY_ERRORS, responses, WRITE_ERRORS } from './problem.js';
 
 /**
  * The answers of a route that starts a job: 202 at once, 200 or the status of how it ended after
@@ -19,7 +19,7 @@ export function startedJobResponses(codes: ErrorCode[]) {
         { headers },
       ),
     },
-    [...codes, 'IDEMPOTENCY_KEY_REUSED', ...QUERY_ERRORS],
+    [...codes, 'IDEMPOTENCY_KEY_REUSED', ...QUERY_ERRORS, ...WRITE_ERRORS],
     { jobOutcomes: true },
   );
 }

@@ -3,7 +3,7 @@ import { jobSchema } from '@strongbox/contract';
 import { z } from 'zod';
 import { type ErrorCode, STATUS_BY_CODE } from '../errors/status-of.js';
 import { problemSchema } from './components.js';
-import { type HeaderDoc, RETRY_AFTER, WWW_AUTHENTICATE } from './headers.js';
+import { type HeaderDoc, RETRY_AFTER, RETRY_AFTER_BUSY, WWW_AUTHENTICATE } from './headers.js';
 
 /** An example message for each code, for the OpenAPI document. */
 const EXAMPLES: Record<ErrorCode, string> = {
@@ -61,6 +61,8 @@ const EXAMPLES: Record<ErrorCode, string> = {
   ACTION_REFUSED: 'Job 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 has ended (failed): start a new one instead',
   INTERNAL: 'The server could not complete the request; its log has the details under request id req-1f',
   UNAVAILABLE: 'Not ready: Redis did not answer',
+  DATABASE_BUSY:
+    'The database refused the change for conflicting locks with concurrent changes, at every attempt; nothing was written: send the same request again in 1 s (with the same Idempotency-Key, if it had one)',
 };
 
 /** The codes every route may answer, whatever it does: its query string is checked everywhere. */
@@ -80,10 +82,14 @@ export const BODY_ERRORS: ErrorCode[] = [
 ];
 export const QUERY_ERRORS: ErrorCode[] = ['INVALID_QUERY'];
 
-/** Headers of the error answers, by status. */
-const ERROR_HEADERS: Record<number, Record<string, HeaderDoc>> = {
-  401: { 'WWW-Authenticate': WWW_AUTHENTICATE },
-  429: { 'Retry-After': RETRY_AFTER },
+/** …and those of the routes that write to MySQL. */
+export const WRITE_ERRORS: ErrorCode[] = ['DATABASE_BUSY'];
+
+/** Headers of the error answers, by code. */
+const ERROR_HEADERS: Partial<Record<ErrorCode, Record<string, HeaderDoc>>> = {
+  UNAUTHORIZED: { 'WWW-Authenticate': WWW_AUTHENTICATE },
+  RATE_LIMITED: { 'Retry-After': RETRY_AFTER },
+  DATABASE_BUSY: { 'Retry-After': RETRY_AFTER_BUSY },
 };
 
 /**
@@ -205,7 +211,9 @@ export function responses<S extends Record<number, z.ZodType | Answer>>(
   for (const status of [...statuses].sort()) {
     const statusCodes = byStatus.get(status) ?? [];
     const outcome = options.jobOutcomes ? JOB_OUTCOMES[status] : undefined;
-    const headers = ERROR_HEADERS[status];
+    const headers = statusCodes.some((code) => ERROR_HEADERS[code])
+      ? Object.assign({}, ...statusCodes.map((code) => ERROR_HEADERS[code] ?? {}))
+      : undefined;
     const examples = problemExamples(status, statusCodes);
     if (outcome) {
       const job = {

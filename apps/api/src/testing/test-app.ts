@@ -26,6 +26,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Fastify's logger option, e.g. `{ level: 'trace', stream }` to read what the API logs. */
   logger?: BuildAppOptions['logger'];
+  /** innodb_lock_wait_timeout of the app's MySQL connections, in seconds (the server's: 50). */
+  lockWaitTimeoutSeconds?: number;
 }
 
 /** An app on a database, a queue prefix and source/backup folders of its own. */
@@ -58,6 +60,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   const db = await connectDatabase(config.databaseUrl);
+  const { lockWaitTimeoutSeconds } = options;
+  if (lockWaitTimeoutSeconds !== undefined) {
+    db.on('connection', (connection) => {
+      connection.query('SET SESSION innodb_lock_wait_timeout = ?', [lockWaitTimeoutSeconds]);
+    });
+  }
   await migrate(db);
   const redis = connectRedis(config.redisUrl, 'producer');
   redis.on('error', () => undefined);

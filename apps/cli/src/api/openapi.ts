@@ -1200,6 +1200,22 @@ export interface operations {
                     }));
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     createBackupAtUrl: {
@@ -1338,6 +1354,22 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
                 };
             };
         };
@@ -1514,6 +1546,22 @@ export interface operations {
                     }));
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     createBackupFromPath: {
@@ -1688,6 +1736,22 @@ export interface operations {
                     }));
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     verifyBackup: {
@@ -1836,6 +1900,22 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
                 };
             };
         };
@@ -2029,6 +2109,22 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
                 };
             };
         };
@@ -2242,6 +2338,22 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
                     } & {
                         [key: string]: unknown;
                     });
@@ -2812,6 +2924,22 @@ export interface operations {
                     });
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     getSchedule: {
@@ -3004,6 +3132,22 @@ export interface operations {
                     });
                 };
             };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
         };
     };
     updateSchedule: {
@@ -3136,6 +3280,22 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
                     } & {
                         [key: string]: unknown;
                     });

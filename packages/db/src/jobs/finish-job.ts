@@ -10,7 +10,7 @@ import {
 } from '@strongbox/contract';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type Db, inTransaction } from '../connection.js';
-import { insertLog } from '../logs/insert-log.js';
+import { insertLogWith } from '../logs/insert-log.js';
 import { countTransition } from './count-jobs.js';
 import { getJob } from './get-job.js';
 import { recordEnd } from './record-end.js';
@@ -83,7 +83,7 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
       code: error?.code ?? null,
       at: row.now,
     });
-    await insertLog(tx, {
+    await insertLogWith(tx, {
       date: row.now,
       action: ACTION_OF_KIND[row.kind],
       parameter: row.folder,

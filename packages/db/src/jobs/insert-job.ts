@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Job, type JobKind, type NewJob, newJobSchema } from '@strongbox/contract';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
-import type { Db } from '../connection.js';
+import { type Db, inTransaction } from '../connection.js';
 import { IdempotencyKeyReusedError } from '../errors.js';
 import { countTransitionSql } from './count-jobs.js';
 import { getJob } from './get-job.js';
@@ -101,7 +101,9 @@ const NEW_JOB_ROW = {
 /**
  * Inserts the job and counts it in one transaction sent as one batch of statements, and answers
  * when it was created. A taken unique key fails the insert (ER_DUP_ENTRY): nothing is written and
- * the transaction is rolled back before the connection goes back to the pool.
+ * the transaction is rolled back before the connection goes back to the pool. A lock conflict
+ * (deadlock, lock wait timeout) is retried by `inTransaction` with the same id; the caller looks
+ * again for the holder of a key only after ER_DUP_ENTRY.
  */
 async function recordQueued(
   db: Db,
@@ -111,39 +113,37 @@ async function recordQueued(
   fingerprint: string | null,
 ): Promise<Date> {
   const [count, countParams] = countTransitionSql({ kind: row.kind, from: null, to: 'queued' });
-  const connection = await db.getConnection();
-  try {
-    const [results] = await connection.query<RowDataPacket[][]>(
-      `START TRANSACTION;
+  return inTransaction(
+    db,
+    async (tx) => {
+      const [results] = await tx.query<RowDataPacket[][]>(
+        `START TRANSACTION;
        INSERT INTO backup_job (id, kind, folder, schedule_id, params, status, created_at, queued_key,
          idempotency_key, request_fingerprint)
        VALUES (?, ?, ?, ?, ?, 'queued', UTC_TIMESTAMP(3), ?, ?, ?);
        SELECT created_at FROM backup_job WHERE id = ?;
        ${count};
        COMMIT`,
-      [
-        row.id,
-        row.kind,
-        row.folder,
-        row.schedule_id,
-        row.params,
-        queuedKey,
-        idempotencyKey,
-        fingerprint,
-        row.id,
-        ...countParams,
-      ],
-    );
-    // Results in statement order: START, INSERT, SELECT, count, COMMIT.
-    const createdAt = results[2]?.[0]?.created_at as Date | undefined;
-    if (!createdAt) throw new Error(`job ${row.id} was not found right after it was inserted`);
-    return createdAt;
-  } catch (error) {
-    await connection.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    connection.release();
-  }
+        [
+          row.id,
+          row.kind,
+          row.folder,
+          row.schedule_id,
+          row.params,
+          queuedKey,
+          idempotencyKey,
+          fingerprint,
+          row.id,
+          ...countParams,
+        ],
+      );
+      // Results in statement order: START, INSERT, SELECT, count, COMMIT.
+      const createdAt = results[2]?.[0]?.created_at as Date | undefined;
+      if (!createdAt) throw new Error(`job ${row.id} was not found right after it was inserted`);
+      return createdAt;
+    },
+    { oneRoundTrip: true },
+  );
 }
 
 /** The key that marks "a backup of this folder is queued". */
@@ -164,10 +164,15 @@ async function findByIdempotencyKey(db: Db, key: string, fingerprint: string | n
   if (!row) return null;
   if (row.expired) {
     // The key is free again after the window: release it from the old job.
-    await db.execute('UPDATE backup_job SET idempotency_key = NULL WHERE id = ? AND idempotency_key = ?', [
-      row.id,
-      key,
-    ]);
+    await inTransaction(
+      db,
+      (tx) =>
+        tx.execute('UPDATE backup_job SET idempotency_key = NULL WHERE id = ? AND idempotency_key = ?', [
+          row.id,
+          key,
+        ]),
+      { oneRoundTrip: true },
+    );
     return null;
   }
   if (row.request_fingerprint !== null && row.request_fingerprint !== fingerprint) {

@@ -1,7 +1,7 @@
 import { redactSecrets } from '@strongbox/config';
 import type { LogAction, LogStatus } from '@strongbox/contract';
 import type { ResultSetHeader } from 'mysql2/promise';
-import type { Db, DbConnection } from '../connection.js';
+import { type Db, type DbConnection, inTransaction } from '../connection.js';
 
 export interface NewLogEntry {
   action: LogAction;
@@ -11,15 +11,14 @@ export interface NewLogEntry {
   message?: string | null;
 }
 
-/**
- * Appends one audit row; pass a transaction's connection to write it with that transaction.
- * `date` defaults to the server's clock at the insert.
- */
-export async function insertLog(
-  db: Db | DbConnection,
-  entry: NewLogEntry & { date?: Date },
-): Promise<number> {
-  const [result] = await db.execute<ResultSetHeader>(
+/** Appends one audit row. `date` defaults to the server's clock at the insert. */
+export async function insertLog(db: Db, entry: NewLogEntry & { date?: Date }): Promise<number> {
+  return inTransaction(db, (tx) => insertLogWith(tx, entry), { oneRoundTrip: true });
+}
+
+/** Appends one audit row with the transaction of `tx`, so that it commits with the rest of it. */
+export async function insertLogWith(tx: DbConnection, entry: NewLogEntry & { date?: Date }): Promise<number> {
+  const [result] = await tx.execute<ResultSetHeader>(
     'INSERT INTO log (date, action, parameter, status, job_id, message) VALUES (COALESCE(?, CURRENT_TIMESTAMP(3)), ?, ?, ?, ?, ?)',
     [entry.date ?? null, ...logValues(entry)],
   );

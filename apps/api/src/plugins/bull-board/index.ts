@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import { toProblem } from '../../errors/to-problem.js';
+import { problemHeaders, toProblem } from '../../errors/to-problem.js';
 import { BoardAdapter } from './adapter.js';
 import { applyRules } from './guard.js';
 import { PAGE_SCRIPT, PAGE_SCRIPT_PATH, withPageScript } from './page-script.js';
@@ -72,7 +72,7 @@ function refuse(app: FastifyInstance, reply: FastifyReply, error: unknown): Fast
   const problem = toProblem(error, reply.request.id);
   if (problem.statusCode >= 500) app.log.error({ err: error }, 'dashboard action failed');
   else reply.request.log.info({ code: problem.code, reason: problem.message }, 'dashboard action refused');
-  return reply.code(problem.statusCode).send(problem);
+  return reply.code(problem.statusCode).headers(problemHeaders(problem)).send(problem);
 }
 
 export default fp(bullBoard, { name: 'bull-board', dependencies: ['deps', 'auth'] });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { jobListSchema } from '../../schemas/components.js';
 import { LINK_TO_DASHBOARD } from '../../schemas/headers.js';
 import { jobIdParamsSchema, limitSchema } from '../../schemas/job.js';
-import { json, QUERY_ERRORS, responses } from '../../schemas/problem.js';
+import { json, QUERY_ERRORS, responses, WRITE_ERRORS } from '../../schemas/problem.js';
 import { cancelJob } from './cancel-job.js';
 import createBackup from './create.js';
 import { findJob } from './find-job.js';
@@ -78,6 +78,7 @@ const backups: FastifyPluginAsyncZod = async (app) => {
         response: responses({ 200: json('the job, cancelled', jobSchema) }, [
           'NOT_FOUND',
           'JOB_NOT_CANCELLABLE',
+          ...WRITE_ERRORS,
         ]),
       },
     },

@@ -10,7 +10,7 @@ import { withTimeout } from '../../lib/with-timeout.js';
 import { schedulePageSchema } from '../../schemas/components.js';
 import { LOCATION_OF_SCHEDULE } from '../../schemas/headers.js';
 import { limitSchema } from '../../schemas/job.js';
-import { BODY_ERRORS, json, QUERY_ERRORS, responses } from '../../schemas/problem.js';
+import { BODY_ERRORS, json, QUERY_ERRORS, responses, WRITE_ERRORS } from '../../schemas/problem.js';
 
 const REDIS_TIMEOUT_MS = 2_000;
 
@@ -39,7 +39,7 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
               headers: { Location: LOCATION_OF_SCHEDULE },
             }),
           },
-          ['INVALID_FOLDER', 'INVALID_SCHEDULE', ...BODY_ERRORS],
+          ['INVALID_FOLDER', 'INVALID_SCHEDULE', ...BODY_ERRORS, ...WRITE_ERRORS],
         ),
       },
     },
@@ -101,6 +101,7 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
           'NOT_FOUND',
           'INVALID_SCHEDULE',
           ...BODY_ERRORS,
+          ...WRITE_ERRORS,
         ]),
       },
     },
@@ -126,7 +127,7 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
         summary: 'Delete a schedule; the jobs it started stay, with their scheduleId',
         tags: ['schedules'],
         params,
-        response: responses({ 204: z.null().describe('deleted; no body') }, ['NOT_FOUND']),
+        response: responses({ 204: z.null().describe('deleted; no body') }, ['NOT_FOUND', ...WRITE_ERRORS]),
       },
     },
     async (request, reply) => {
