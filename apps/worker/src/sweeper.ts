@@ -9,8 +9,6 @@ import { every, type Periodic } from './periodic.js';
 export interface SweepDeps {
   config: Pick<Config, 'backupFolder'>;
   db: Db;
-  /** The MySQL database name, for lock names. */
-  database: string;
   logger: Logger;
 }
 
@@ -30,7 +28,7 @@ export interface SweepReport {
 export async function sweepBackupFolder(deps: SweepDeps): Promise<SweepReport> {
   const report: SweepReport = { removed: {}, busy: [] };
   for (const folder of await listBackedUpFolders(deps.config.backupFolder)) {
-    const lock = await tryLockFolder(deps.db, deps.database, folder);
+    const lock = await tryLockFolder(deps.db, folder, {}, deps.logger);
     if (!lock) {
       report.busy.push(folder);
       continue;

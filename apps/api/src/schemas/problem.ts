@@ -53,7 +53,7 @@ const EXAMPLES: Record<ErrorCode, string> = {
     'Snapshot photos/2024/20261122T020032Z-accbce differs from its manifest: a.jpg (content differs)',
   UNKNOWN_LAYOUT: 'The backup folder has layout version 9, which this Strongbox does not know (it knows 1)',
   WORKER_LOST: 'The workers running this job stopped more often than the queue allows',
-  FOLDER_LOCK_LOST: 'The lock on the folder was lost (the database restarted) while the backup ran',
+  FOLDER_LOCK_LOST: 'The lease on the folder was taken over by another attempt while the backup ran',
   INTERRUPTED: 'The worker stopped while the job ran',
   ACTION_REFUSED: 'Job 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 has ended (failed): start a new one instead',
   INTERNAL: 'The server could not complete the request; its log has the details under request id req-1f',
