@@ -40,6 +40,17 @@ export interface FolderLock {
   release(): Promise<void>;
 }
 
+/** What the holder of a lease is told by, and how its take is asked. */
+export interface FolderLockContext {
+  /** Told of renewals that failed, and of the first that succeeds after them. */
+  log?: Logger;
+  /**
+   * Runs the take, e.g. waiting out an outage of the database. A take repeated after its answer
+   * was lost is the same holder's, and gets the lease it already had.
+   */
+  run?: LeaseQueryRunner;
+}
+
 /** Options for {@link tryLockFolder}. */
 export interface FolderLockOptions {
   /**
@@ -75,11 +86,13 @@ export async function tryLockFolder(
   db: Db,
   folder: string,
   options: FolderLockOptions = {},
-  log?: Logger,
+  { log, run = (query) => query() }: FolderLockContext = {},
 ): Promise<FolderLock | null> {
   const durationMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const holder = `${hostname()}:${process.pid}/${randomUUID()}`;
-  const lease = await takeFolderLease(db, folder, holder, { durationMs, timeoutMs: QUERY_TIMEOUT_MS });
+  const lease = await run(() =>
+    takeFolderLease(db, folder, holder, { durationMs, timeoutMs: QUERY_TIMEOUT_MS }),
+  );
   if (!lease) return null;
   return watchLease(db, lease, durationMs, options.renewIntervalMs ?? DEFAULT_RENEW_INTERVAL_MS, log);
 }

@@ -392,7 +392,7 @@ describe('a folder lease', () => {
   it('is kept through a MySQL restart: renewals that fail lose nothing, and the fence waits for the database', async () => {
     const { env } = setup;
     const { logger, lines } = capturingLogger();
-    const lock = (await tryLockFolder(env.db, 'lease/restart', { renewIntervalMs: 100 }, logger))!;
+    const lock = (await tryLockFolder(env.db, 'lease/restart', { renewIntervalMs: 100 }, { log: logger }))!;
     await mariadb.stop();
     await waitUntil(
       async () => lines.some((l) => l.msg === RENEWAL_FAILED),

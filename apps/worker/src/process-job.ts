@@ -110,9 +110,10 @@ async function runAttempt(attempt: Attempt): Promise<unknown> {
 
   let lock: FolderLock | null = null;
   if (job.kind === 'backup') {
-    lock = await db('taking the folder lock', () =>
-      tryLockFolder(deps.db, job.folder, deps.folderLock, attempt.log),
-    );
+    lock = await tryLockFolder(deps.db, job.folder, deps.folderLock, {
+      log: attempt.log,
+      run: (query) => db('taking the folder lease', query),
+    });
     if (!lock) {
       attempt.log.info({ folder: job.folder }, 'another backup of this folder is running; waiting for it');
       await queueJob.moveToDelayed(Date.now() + (deps.folderBusyDelayMs ?? 2000), attempt.token);
@@ -131,8 +132,9 @@ async function runAttempt(attempt: Attempt): Promise<unknown> {
     outcome = await work(attempt, running, lock);
   } finally {
     if (lock) {
-      // Logged when the folder's work has ended, before the lock is let go: a record of who held
-      // each folder when, which never overlaps another's.
+      // Logged when the folder's work has ended, before the lease is let go: a record of who held
+      // each folder when, with the lease's fencing token. Holds never overlap, but for one that
+      // ends lost: its lease was taken over while it could not renew it, and it put nothing in place.
       const folderLock = lock.lost.aborted ? 'lost' : 'released';
       attempt.log.info(
         { folder: job.folder, folderLock, fencingToken: lock.lease.token },

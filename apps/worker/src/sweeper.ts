@@ -28,7 +28,7 @@ export interface SweepReport {
 export async function sweepBackupFolder(deps: SweepDeps): Promise<SweepReport> {
   const report: SweepReport = { removed: {}, busy: [] };
   for (const folder of await listBackedUpFolders(deps.config.backupFolder)) {
-    const lock = await tryLockFolder(deps.db, folder, {}, deps.logger);
+    const lock = await tryLockFolder(deps.db, folder, {}, { log: deps.logger });
     if (!lock) {
       report.busy.push(folder);
       continue;
