@@ -195,7 +195,7 @@ describe('MySQL restarted in the middle of a backup', () => {
   it('is waited out: the backup ends on its first attempt with every file copied once, and the backup of the folder queued behind it runs only after it', async () => {
     const { env, lines } = setup;
     const folder = 'restart/mid-copy';
-    // 4 files, 19 bytes; the copy is stopped when it is about to open `sub`, its files half done.
+    // 4 files, 19 bytes; the copy is held when the root is listed and `sub` about to be opened.
     await env.makeFolder(folder, {
       'a.txt': 'alpha',
       'b.txt': 'beta',
