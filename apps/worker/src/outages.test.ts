@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { insertJob } from '@strongbox/db';
-import { folderKey } from '@strongbox/engine';
+import { folderKey, sweepFolder } from '@strongbox/engine';
 import { enqueue, QUEUE_NAME } from '@strongbox/queue';
 import { type LocalServer, startMariadb, startRedis } from '@strongbox/services';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -282,9 +282,12 @@ describe('MySQL restarted in the middle of a backup', () => {
 describe('a folder lease taken over while its holder could not renew it', () => {
   const setup = envFor(() => ({ databaseServerUrl: mariadb.url }));
 
-  it("stops its backup at the fence, before its snapshot is put in place; only the new holder's snapshot exists", async () => {
-    const { env, lines } = setup;
-    const folder = 'lease/taken-over';
+  /**
+   * Starts a worker whose first backup is held in its copy (the root listed, `b` about to be
+   * opened), and backup A of `folder` on it, with one attempt: its failure ends the job. Answers
+   * once A is held; `release()` lets it go on.
+   */
+  async function heldInCopy(env: WorkerTestEnv, folder: string) {
     await env.makeFolder(folder, { 'a.txt': 'alpha', 'b/c.txt': 'gamma' });
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => {
@@ -297,7 +300,7 @@ describe('a folder lease taken over while its holder could not renew it', () => 
     });
     await env.startWorker({
       folderBusyDelayMs: 50,
-      // No renewal in this test: the fence alone must find that the lease is another's.
+      // No renewal in these tests: the fence alone must find that the lease is another's.
       folderLock: { renewIntervalMs: 3_600_000 },
       runners: {
         ...RUNNERS,
@@ -311,9 +314,15 @@ describe('a folder lease taken over while its holder could not renew it', () => 
       },
     });
     const { job: a } = await insertJob(env.db, { kind: 'backup', folder });
-    // One attempt: its failure ends the job, and shows what it was.
     await env.queue.add('backup', { id: a.id }, { jobId: a.id, attempts: 1 });
     await pausedNow;
+    return { a, release };
+  }
+
+  it("stops its backup at the fence, before its snapshot is put in place; only the new holder's snapshot exists", async () => {
+    const { env, lines } = setup;
+    const folder = 'lease/taken-over';
+    const { a, release } = await heldInCopy(env, folder);
     // As if A's renewals had not reached the database for longer than the lease lasts.
     await expireLease(env, folder);
     const { job: b } = await insertJob(env.db, { kind: 'backup', folder });
@@ -333,6 +342,28 @@ describe('a folder lease taken over while its holder could not renew it', () => 
     expect(linesOf(lines, b.id).find((l) => l.folderLock === 'released')).toMatchObject({ fencingToken: 2 });
     // B's snapshot alone: A's staging is gone and A put nothing in place.
     expect(await entriesOf(env, folder)).toEqual(snapshotsOf(endedB));
+  });
+
+  it('by a later attempt of its own job, which sweeps its staging, stops it with FOLDER_LOCK_LOST and no snapshot', async () => {
+    const { env, lines } = setup;
+    const folder = 'lease/same-job';
+    const { a, release } = await heldInCopy(env, folder);
+    await expireLease(env, folder);
+    // What a later attempt of job A does first, once the queue handed A on: take the lease, and
+    // sweep the folder, which removes every earlier attempt's staging.
+    const later = await tryLockFolder(env.db, folder);
+    expect(later?.lease.token).toBe(2);
+    const swept = await sweepFolder({ backupFolder: env.config.backupFolder, folder, jobId: a.id });
+    expect(swept).toHaveLength(1);
+    expect(swept[0]).toMatch(/^\.staging-/);
+    release();
+    const endedA = await env.waitForEnd(a.id);
+    await later!.release();
+    await env.stopWorkers();
+
+    expect(endedA).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'FOLDER_LOCK_LOST' } });
+    expect(linesOf(lines, a.id).find((l) => l.folderLock === 'lost')).toMatchObject({ fencingToken: 1 });
+    expect(await entriesOf(env, folder)).toEqual(['.folder.json']);
   });
 });
 
