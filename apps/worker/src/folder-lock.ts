@@ -15,8 +15,7 @@ export class FolderLockLostError extends Error {
   constructor(readonly folder: string) {
     super(
       `The lease on folder ${folder} was taken over by another attempt while the backup ran (it had ` +
-        'expired unrenewed, the database out of reach); the backup stopped before its snapshot was put ' +
-        'in place and will be tried again',
+        'expired unrenewed); the backup stopped before its snapshot was put in place and will be tried again',
     );
     this.name = 'FolderLockLostError';
   }
