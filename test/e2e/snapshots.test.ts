@@ -1,6 +1,5 @@
 import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDatabaseUrl } from '@strongbox/db';
 import { tryLockFolder } from '@strongbox/worker';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,11 +130,7 @@ describe('restore', () => {
 describe('one backup of a folder at a time', () => {
   it('keeps a backup waiting while another holds its folder, and answers the queued job to a second request', async () => {
     await makeFolder(stack, 'busy', { 'f.txt': 'f' });
-    const lock = await tryLockFolder(
-      stack.db,
-      parseDatabaseUrl(stack.env.DATABASE_URL as string).database,
-      'busy',
-    );
+    const lock = await tryLockFolder(stack.db, 'busy');
     expect(lock).not.toBeNull();
     const first = await call(stack, 'POST', '/backups', { folder: 'busy' });
     const second = await call(stack, 'POST', '/backups', { folder: 'busy' });

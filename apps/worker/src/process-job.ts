@@ -6,7 +6,12 @@ import { DelayedError, type Job as QueueJob, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { waitOutOutage } from './db-outage.js';
 import { afterFailure, describeFailure } from './failure.js';
-import { type FolderLock, type FolderLockOptions, tryLockFolder } from './folder-lock.js';
+import {
+  type FolderLock,
+  FolderLockLostError,
+  type FolderLockOptions,
+  tryLockFolder,
+} from './folder-lock.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { queueError } from './queue-failure.js';
 import { applyRetentionAfter } from './retention.js';
@@ -15,8 +20,6 @@ import { RUNNERS, type Runners, runJob } from './runners.js';
 export interface ProcessorDeps {
   config: Config;
   db: Db;
-  /** The MySQL database name, for lock names. */
-  database: string;
   logger: Logger;
   /** `host:pid` of this worker process. */
   workerName: string;
@@ -25,7 +28,7 @@ export interface ProcessorDeps {
    * @defaultValue 2000
    */
   folderBusyDelayMs?: number;
-  /** How the folder lock is watched. */
+  /** How long a folder's lease lasts and how often it is renewed. */
   folderLock?: FolderLockOptions;
   /**
    * The work of each kind of job.
@@ -50,14 +53,31 @@ export function createProcessor(deps: ProcessorDeps) {
     const parsed = jobDataSchema.safeParse(queueJob.data);
     if (!parsed.success) throw new UnrecoverableError(`Malformed job data: ${parsed.error.message}`);
     const { id } = parsed.data;
-    const log = deps.logger.child({ jobId: id, attempt: queueJob.attemptsMade + 1 });
-    const db = <T>(what: string, work: () => Promise<T>) =>
-      waitOutOutage(work, { toleranceMs: deps.config.dbOutageToleranceSeconds * 1000, signal, log, what });
+    const jobLog = deps.logger.child({ jobId: id });
+    // Until MySQL has answered how many attempts it counts, the queue's count (which a job handed
+    // on after its worker stalled does not include).
+    const attempt: Attempt = {
+      deps,
+      queueJob,
+      token,
+      signal,
+      log: jobLog.child({ attempt: queueJob.attemptsMade + 1 }),
+      attemptIs: (n) => {
+        attempt.log = jobLog.child({ attempt: n });
+      },
+      db: (what, work) =>
+        waitOutOutage(work, {
+          toleranceMs: deps.config.dbOutageToleranceSeconds * 1000,
+          signal,
+          log: attempt.log,
+          what,
+        }),
+    };
     try {
-      return await runAttempt({ deps, queueJob, token, signal, log, db });
+      return await runAttempt(attempt);
     } catch (error) {
       if (error instanceof DelayedError) throw error;
-      throw await recordFailure(deps, queueJob, error, log, db);
+      throw await recordFailure(deps, queueJob, error, attempt.log, attempt.db);
     }
   };
 }
@@ -70,47 +90,62 @@ interface Attempt {
   queueJob: QueueJob<JobData>;
   token: string | undefined;
   signal: AbortSignal | undefined;
+  /** The job's log, its `attempt` the number MySQL gives this attempt once MySQL has said it. */
   log: Logger;
+  /** Sets the log's `attempt`. */
+  attemptIs: (n: number) => void;
   db: Bookkeeping;
 }
 
 async function runAttempt(attempt: Attempt): Promise<unknown> {
-  const { deps, queueJob, log, db } = attempt;
+  const { deps, queueJob, db } = attempt;
   const id = queueJob.data.id;
   const job = await db('looking the job up', () => getJob(deps.db, id));
   if (!job || isTerminal(job.status)) {
-    log.info({ status: job?.status ?? 'unknown' }, 'job is not active; nothing to do');
+    attempt.log.info({ status: job?.status ?? 'unknown' }, 'job is not active; nothing to do');
     return { skipped: true };
   }
+  // The attempt MySQL is about to count: after a stalled worker's job was handed on, one more
+  // than the queue knows of.
+  attempt.attemptIs(job.attempts + 1);
 
   let lock: FolderLock | null = null;
   if (job.kind === 'backup') {
-    lock = await db('taking the folder lock', () =>
-      tryLockFolder(deps.db, deps.database, job.folder, deps.folderLock),
-    );
+    lock = await tryLockFolder(deps.db, job.folder, deps.folderLock, {
+      log: attempt.log,
+      run: (query) => db('taking the folder lease', query),
+    });
     if (!lock) {
-      log.info({ folder: job.folder }, 'another backup of this folder is running; waiting for it');
+      attempt.log.info({ folder: job.folder }, 'another backup of this folder is running; waiting for it');
       await queueJob.moveToDelayed(Date.now() + (deps.folderBusyDelayMs ?? 2000), attempt.token);
       throw new DelayedError();
     }
-    log.info({ folder: job.folder, folderLock: 'taken' }, 'folder lock taken');
+    attempt.log.info(
+      { folder: job.folder, folderLock: 'taken', fencingToken: lock.lease.token },
+      'folder lock taken',
+    );
   }
   let outcome: JobOutcome & { status: 'succeeded' };
   try {
     const running = await db('recording the start of the job', () => startJob(deps.db, id, deps.workerName));
     if (!running) return { skipped: true };
+    if (running.attempts !== job.attempts + 1) attempt.attemptIs(running.attempts);
     outcome = await work(attempt, running, lock);
   } finally {
     if (lock) {
-      // Logged when the folder's work has ended, before the lock is let go: a record of who held
-      // each folder when, which never overlaps another's.
+      // Logged when the folder's work has ended, before the lease is let go: a record of who held
+      // each folder when, with the lease's fencing token. Holds never overlap, but for one that
+      // ends lost: its lease was taken over while it could not renew it, and it put nothing in place.
       const folderLock = lock.lost.aborted ? 'lost' : 'released';
-      log.info({ folder: job.folder, folderLock }, `folder lock ${folderLock}`);
+      attempt.log.info(
+        { folder: job.folder, folderLock, fencingToken: lock.lease.token },
+        `folder lock ${folderLock}`,
+      );
       await lock.release();
     }
   }
   await db('recording the end of the job', () => finishJob(deps.db, id, outcome));
-  log.info({ result: outcome.result }, 'job succeeded');
+  attempt.log.info({ result: outcome.result }, 'job succeeded');
   return outcome.result;
 }
 
@@ -138,10 +173,19 @@ async function work(
         db: deps.db,
         signal: AbortSignal.any(signals),
         onProgress: reporter.report,
-        ...(lock ? { beforeCommit: () => lock.assertHeld() } : {}),
+        // The fence: no snapshot is put in place unless the database says the lease is still
+        // this attempt's; a database out of reach is waited for, as any bookkeeping.
+        ...(lock
+          ? { beforeCommit: () => lock.assertHeld((query) => attempt.db('checking the folder lease', query)) }
+          : {}),
       },
       deps.runners ?? RUNNERS,
-    );
+    ).catch(async (error: unknown) => {
+      // A backup that failed because its lease was taken over (its staging swept by a later
+      // attempt of its own job) says so, when the database answers at once.
+      if (lock && !(error instanceof FolderLockLostError)) await lock.assertHeld().catch(() => undefined);
+      throw lock?.lost.aborted ? lock.lost.reason : error;
+    });
     // Retention deletes snapshots of the folder: only while its lock is still held.
     if (running.kind === 'backup' && !lock?.lost.aborted) {
       await applyRetentionAfter(deps, running.folder, log);

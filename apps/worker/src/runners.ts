@@ -10,7 +10,7 @@ import type {
   VerifyJob,
 } from '@strongbox/contract';
 import { type Db, getJob, type JobSuccess } from '@strongbox/db';
-import { EngineError } from '@strongbox/engine';
+import { type BackupOptions, EngineError } from '@strongbox/engine';
 import { repositoryOf } from './repository.js';
 
 export interface RunContext {
@@ -29,7 +29,7 @@ export type Runner<K extends JobKind> = (job: JobOf<K>, context: RunContext) => 
 export type Runners = { [K in JobKind]: Runner<K> };
 
 export const RUNNERS: Runners = {
-  backup: runBackupJob,
+  backup: backupRunner(),
   verify: runVerifyJob,
   restore: runRestoreJob,
 };
@@ -51,14 +51,17 @@ async function runAs<K extends JobKind>(
   return { status: 'succeeded', kind, result } as JobSuccess;
 }
 
-async function runBackupJob(job: BackupJob, context: RunContext): Promise<ResultOf<'backup'>> {
-  return repositoryOf(context.config).backup(job.folder, {
-    sourceRoot: context.config.sourceRoot,
-    jobId: job.id,
-    signal: context.signal,
-    onProgress: context.onProgress,
-    ...(context.beforeCommit ? { beforeCommit: context.beforeCommit } : {}),
-  });
+/** The backup runner; tests give it the engine's seams (`hooks`), to stop a backup at a known point. */
+export function backupRunner(hooks?: BackupOptions['hooks']): Runner<'backup'> {
+  return (job: BackupJob, context: RunContext): Promise<ResultOf<'backup'>> =>
+    repositoryOf(context.config).backup(job.folder, {
+      sourceRoot: context.config.sourceRoot,
+      jobId: job.id,
+      signal: context.signal,
+      onProgress: context.onProgress,
+      ...(context.beforeCommit ? { beforeCommit: context.beforeCommit } : {}),
+      ...(hooks ? { hooks } : {}),
+    });
 }
 
 async function runVerifyJob(job: VerifyJob, context: RunContext): Promise<ResultOf<'verify'>> {

@@ -40,8 +40,7 @@ describe('the sweep of the backup folder', () => {
   it('removes a complete snapshot whose job ended otherwise, and keeps those MySQL references or may', async () => {
     const folder = 'sweep/orphans';
     await env.makeFolder(folder, { 'a.txt': 'alpha' });
-    const sweep = () =>
-      sweepBackupFolder({ config: env.config, db: env.db, database: env.database, logger: env.logger });
+    const sweep = () => sweepBackupFolder({ config: env.config, db: env.db, logger: env.logger });
 
     // Succeeded with its snapshot: referenced.
     const { job: done } = await insertJob(env.db, { kind: 'backup', folder });
@@ -79,12 +78,11 @@ describe('the sweep of the backup folder', () => {
     await mkdir(path.join(env.config.backupFolder, folderKey(folder), '.dead-000000000000'), {
       recursive: true,
     });
-    const lock = await tryLockFolder(env.db, env.database, folder);
+    const lock = await tryLockFolder(env.db, folder);
     try {
       const report = await sweepBackupFolder({
         config: env.config,
         db: env.db,
-        database: env.database,
         logger: env.logger,
       });
       expect(report.busy).toEqual([folder]);

@@ -9,8 +9,6 @@ import { repositoryOf } from './repository.js';
 export interface SweepDeps {
   config: Pick<Config, 'backupFolder'>;
   db: Db;
-  /** The MySQL database name, for lock names. */
-  database: string;
   logger: Logger;
 }
 
@@ -31,7 +29,7 @@ export async function sweepBackupFolder(deps: SweepDeps): Promise<SweepReport> {
   const report: SweepReport = { removed: {}, busy: [] };
   const repository = repositoryOf(deps.config);
   for (const folder of await repository.listFolders()) {
-    const lock = await tryLockFolder(deps.db, deps.database, folder);
+    const lock = await tryLockFolder(deps.db, folder, {}, { log: deps.logger });
     if (!lock) {
       report.busy.push(folder);
       continue;

@@ -13,6 +13,7 @@ import { tryLockFolder } from './folder-lock.js';
 import { WORKER_LOST_MESSAGE } from './lost-job.js';
 import { reconcile } from './reconciler.js';
 import { RUNNERS, type Runners } from './runners.js';
+import { capturingLogger } from './testing/capturing-logger.js';
 import { startWorkerTestEnv, type WorkerTestEnv, waitUntil } from './testing/test-worker.js';
 
 type LogRow = { action: string; status: string; message: string | null };
@@ -172,7 +173,7 @@ describe('a worker in this process', () => {
 
   it('keeps a backup waiting while another holds its folder, then runs it once the lock is free', async () => {
     await env.makeFolder('busy', { 'a.txt': 'alpha' });
-    const lock = await tryLockFolder(env.db, env.database, 'busy');
+    const lock = await tryLockFolder(env.db, 'busy');
     expect(lock).not.toBeNull();
     await env.startWorker({ folderBusyDelayMs: 50 });
     const { job } = await insertJob(env.db, { kind: 'backup', folder: 'busy' });
@@ -244,6 +245,24 @@ describe('a worker in this process', () => {
   });
 });
 
+/** A worker that takes a job, does `first` and then never finishes it nor renews its lock. */
+function stallingWorker(env: WorkerTestEnv, first: () => unknown): Worker {
+  return new Worker(
+    QUEUE_NAME,
+    async () => {
+      await first();
+      await new Promise(() => undefined);
+    },
+    {
+      connection: env.connection(),
+      prefix: env.config.queuePrefix,
+      lockDuration: 500,
+      skipLockRenewal: true,
+      skipStalledCheck: true,
+    },
+  );
+}
+
 // A queue of its own: BullMQ looks for stalled jobs at most once per stalledInterval per queue, as
 // the slowest worker on it set it, and this test shortens it.
 describe('a worker that dies with its job', () => {
@@ -258,13 +277,7 @@ describe('a worker that dies with its job', () => {
   it('is recorded as WORKER_LOST, once, when the queue gives up on it', async () => {
     const { job } = await insertJob(env.db, { kind: 'backup', folder: 'lost/stalled' });
     // A worker that takes the job and dies with it: it never finishes nor renews its lock.
-    const dying = new Worker(QUEUE_NAME, () => new Promise(() => undefined), {
-      connection: env.connection(),
-      prefix: env.config.queuePrefix,
-      lockDuration: 500,
-      skipLockRenewal: true,
-      skipStalledCheck: true,
-    });
+    const dying = stallingWorker(env, () => undefined);
     await enqueue(env.queue, job);
     await waitUntil(
       async () => (await env.queue.getJobState(job.id)) === 'active',
@@ -280,6 +293,55 @@ describe('a worker that dies with its job', () => {
     });
     expect(await logRows(env, job.id)).toEqual([
       { action: 'Backup', status: 'FAILED', message: `WORKER_LOST: ${WORKER_LOST_MESSAGE}` },
+    ]);
+    await env.stopWorkers();
+  });
+});
+
+// A queue of its own, as above.
+describe('a job handed on after its worker stalled', () => {
+  const { logger, lines } = capturingLogger();
+  let env: WorkerTestEnv;
+  beforeAll(async () => {
+    env = await startWorkerTestEnv({ logger });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('is logged with the attempt MySQL counts, not the one the queue counts', async () => {
+    await env.makeFolder('stalled/handed-on', { 'a.txt': 'alpha' });
+    const { job } = await insertJob(env.db, { kind: 'backup', folder: 'stalled/handed-on' });
+    // A worker that starts the job in MySQL (its attempt 1) and then stalls for good.
+    let started = false;
+    const stalling = stallingWorker(env, async () => {
+      await startJob(env.db, job.id, 'stalled:1');
+      started = true;
+    });
+    await enqueue(env.queue, job);
+    await waitUntil(
+      async () => started,
+      () => 'the stalling worker never started the job',
+    );
+    await stalling.close(true);
+    await env.startWorker({ stalls: { lockDurationMs: 1_000, stalledIntervalMs: 200, maxStalledCount: 1 } });
+    expect(await env.waitForEnd(job.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    await waitUntil(
+      async () => (await env.queue.getJobState(job.id)) === 'completed',
+      () => 'the queue never completed the job',
+    );
+    // The queue handed it on without counting an attempt made: one in all, the one that completed.
+    expect((await env.queue.getJob(job.id))?.attemptsMade).toBe(1);
+    const attempts = lines
+      .filter(
+        (l) =>
+          l.jobId === job.id && ['job started', 'folder lock taken', 'job succeeded'].includes(String(l.msg)),
+      )
+      .map((l) => [l.msg, l.attempt]);
+    expect(attempts).toEqual([
+      ['folder lock taken', 2],
+      ['job started', 2],
+      ['job succeeded', 2],
     ]);
     await env.stopWorkers();
   });

@@ -1,7 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Config } from '@strongbox/config';
-import { type Db, parseDatabaseUrl } from '@strongbox/db';
+import type { Db } from '@strongbox/db';
 import type { JobMetrics } from '@strongbox/metrics';
 import { connectRedis, createQueue, createTickQueue, type JobData, QUEUE_NAME } from '@strongbox/queue';
 import type { Logger } from 'pino';
@@ -59,14 +59,12 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const workerConnection = connectRedis(config.redisUrl, 'worker');
   const queueConnection = connectRedis(config.redisUrl, 'worker');
   const queue = createQueue({ connection: queueConnection, prefix: config.queuePrefix });
-  const database = parseDatabaseUrl(config.databaseUrl).database;
 
   const worker = new StrongboxWorker<JobData>(
     QUEUE_NAME,
     createProcessor({
       config,
       db,
-      database,
       logger,
       workerName: name,
       folderBusyDelayMs: deps.folderBusyDelayMs,
@@ -115,7 +113,6 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const stopSweeper = startSweeper({
     config,
     db,
-    database,
     logger,
     intervalMs: deps.sweepIntervalMs ?? 300_000,
   });

@@ -64,6 +64,7 @@ describe('migrate', () => {
         '0006-job-counts',
         '0010-log-date-milliseconds',
         '0011-folder-backups-and-failures',
+        '0012-folder-lease',
       ]);
       expect(await migrate(db)).toEqual([]);
     } finally {

@@ -25,6 +25,13 @@ export { markPruned } from './jobs/mark-pruned.js';
 export { startJob } from './jobs/start-job.js';
 export { type SnapshotMaker, unreferencedSnapshots } from './jobs/unreferenced-snapshots.js';
 export { updateProgress } from './jobs/update-progress.js';
+export {
+  type FolderLease,
+  type LeaseQueryOptions,
+  releaseFolderLease,
+  renewFolderLease,
+  takeFolderLease,
+} from './leases/folder-lease.js';
 export { insertLog, type NewLogEntry } from './logs/insert-log.js';
 export { insertLogs } from './logs/insert-logs.js';
 export { type ListLogsQuery, listLogs } from './logs/list-logs.js';

@@ -56,7 +56,7 @@ const EXAMPLES: Record<ErrorCode, string> = {
     'Repository damaged: data blob 3f2a…c1 failed authentication: it is damaged, or was altered or moved',
   WRONG_PASSWORD: 'The repository password opens none of its keys: check REPOSITORY_PASSWORD',
   WORKER_LOST: 'The workers running this job stopped more often than the queue allows',
-  FOLDER_LOCK_LOST: 'The lock on the folder was lost (the database restarted) while the backup ran',
+  FOLDER_LOCK_LOST: 'The lease on the folder was taken over by another attempt while the backup ran',
   INTERRUPTED: 'The worker stopped while the job ran',
   ACTION_REFUSED: 'Job 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 has ended (failed): start a new one instead',
   INTERNAL: 'The server could not complete the request; its log has the details under request id req-1f',

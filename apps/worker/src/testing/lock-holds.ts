@@ -1,4 +1,4 @@
-/** One attempt's hold of a folder lock, from the worker's log lines (`folderLock` taken, then released or lost). */
+/** One attempt's hold of a folder lease, from the worker's log lines (`folderLock` taken, then released or lost). */
 export interface LockHold {
   folder: string;
   jobId: string;
@@ -15,9 +15,10 @@ export function folderLockHolds(lines: readonly Record<string, unknown>[]): Lock
   const holds: LockHold[] = [];
   const open = new Map<string, LockHold>();
   for (const line of lines) {
-    const { folderLock, folder, jobId, pid, attempt, time } = line;
+    const { folderLock, folder, jobId, pid, attempt, fencingToken, time } = line;
     if (typeof folderLock !== 'string' || typeof folder !== 'string' || typeof jobId !== 'string') continue;
-    const key = `${pid}|${jobId}|${attempt}`;
+    // A lease's fencing token names one hold of the folder.
+    const key = typeof fencingToken === 'number' ? `${folder}|${fencingToken}` : `${pid}|${jobId}|${attempt}`;
     if (folderLock === 'taken') {
       const hold: LockHold = {
         folder,

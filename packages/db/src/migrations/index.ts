@@ -6,7 +6,18 @@ import { migration as m0005 } from './0005-create-schedule.js';
 import { migration as m0006 } from './0006-job-counts.js';
 import { migration as m0010 } from './0010-log-date-milliseconds.js';
 import { migration as m0011 } from './0011-folder-backups-and-failures.js';
+import { migration as m0012 } from './0012-folder-lease.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0010, m0011];
+export const migrations: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0010,
+  m0011,
+  m0012,
+];
