@@ -57,6 +57,8 @@ export const STATUS_BY_CODE = {
   // Ours.
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  // The repository's storage did not answer, or refused us (no such bucket, access denied).
+  REPOSITORY_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;

@@ -61,6 +61,8 @@ const EXAMPLES: Record<ErrorCode, string> = {
   ACTION_REFUSED: 'Job 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 has ended (failed): start a new one instead',
   INTERNAL: 'The server could not complete the request; its log has the details under request id req-1f',
   UNAVAILABLE: 'Not ready: Redis did not answer',
+  REPOSITORY_UNAVAILABLE:
+    'Repository unavailable: bucket backups does not exist at http://127.0.0.1:9000 (NoSuchBucket)',
 };
 
 /** The codes every route may answer, whatever it does: its query string is checked everywhere. */
