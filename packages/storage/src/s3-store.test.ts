@@ -77,6 +77,28 @@ describe.runIf(s3.run)('S3 store', () => {
       await expect(bucket.store().get('config')).rejects.toBeInstanceOf(ObjectNotFoundError);
     });
 
+    it('sends a request 4 times at most unless told otherwise (a 500 each time)', async () => {
+      proxy = await faultyProxy(endpoint, Number.POSITIVE_INFINITY, INTERNAL_ERROR);
+      const store = bucket.store({ endpoint: proxy.url });
+      await expect(store.put('config', Buffer.from('x'))).rejects.toMatchObject({
+        code: 'REPOSITORY_UNAVAILABLE',
+        transient: true,
+        message: `Repository unavailable: s3://${bucket.name}/ at ${proxy.url} did not answer after 4 attempts (500 InternalError)`,
+      });
+      expect(proxy.requests).toBe(4);
+    });
+
+    it('answers AccessDenied at once with REPOSITORY_UNAVAILABLE, not transient, without retrying', async () => {
+      proxy = await faultyProxy(endpoint, Number.POSITIVE_INFINITY, ACCESS_DENIED);
+      const store = bucket.store({ endpoint: proxy.url });
+      await expect(store.get('config')).rejects.toMatchObject({
+        code: 'REPOSITORY_UNAVAILABLE',
+        transient: false,
+        message: `Repository unavailable: s3://${bucket.name}/ at ${proxy.url} refused access (AccessDenied): check the credentials and the bucket`,
+      });
+      expect(proxy.requests).toBe(1);
+    });
+
     it('gives up on a server that is not there after maxAttempts, transient', async () => {
       proxy = await faultyProxy(endpoint, 0);
       const gone = proxy.url;
@@ -100,8 +122,25 @@ interface FaultyProxy {
   close(): Promise<void>;
 }
 
-/** An HTTP proxy in front of the S3 server that answers its first `refuse` requests 503 SlowDown. */
-async function faultyProxy(target: string, refuse: number): Promise<FaultyProxy> {
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
+const SLOW_DOWN: Refusal = { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' };
+const INTERNAL_ERROR: Refusal = {
+  status: 500,
+  code: 'InternalError',
+  message: 'We encountered an internal error.',
+};
+const ACCESS_DENIED: Refusal = { status: 403, code: 'AccessDenied', message: 'Access Denied' };
+
+/** An HTTP proxy in front of the S3 server that answers its first `refuse` requests with an S3 error. */
+async function faultyProxy(
+  target: string,
+  refuse: number,
+  refusal: Refusal = SLOW_DOWN,
+): Promise<FaultyProxy> {
   const upstream = new URL(target);
   const state = { requests: 0, refused: 0 };
   const server: Server = createServer((incoming: IncomingMessage, answer: ServerResponse) => {
@@ -109,9 +148,9 @@ async function faultyProxy(target: string, refuse: number): Promise<FaultyProxy>
     if (state.refused < refuse) {
       state.refused++;
       incoming.resume();
-      answer.writeHead(503, { 'content-type': 'application/xml' });
+      answer.writeHead(refusal.status, { 'content-type': 'application/xml' });
       answer.end(
-        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${refusal.code}</Code><Message>${refusal.message}</Message></Error>`,
       );
       return;
     }

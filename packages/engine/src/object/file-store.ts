@@ -45,7 +45,8 @@ export class FileStore implements ObjectStore {
     try {
       return new FileStore(await fsp.open(root, DIR_FLAGS), root);
     } catch (error) {
-      throw repositoryUnavailable(`cannot open directory ${root} (${errnoOf(error) ?? 'error'})`, {
+      // The message reaches clients: it names no path of the server (see docs/engine.md).
+      throw repositoryUnavailable(`cannot open the repository's directory (${errnoOf(error) ?? 'error'})`, {
         transient: false,
         cause: error,
       });
