@@ -11,6 +11,7 @@ import {
   checkObjectName,
   checkObjectPrefix,
   checkRange,
+  isObjectName,
   type ObjectEntry,
   ObjectNotFoundError,
   type ObjectStore,
@@ -273,13 +274,4 @@ function isRetryable(error: unknown, status: number | undefined): boolean {
 function errorText(error: unknown): string {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   return code || (error instanceof Error ? error.message : String(error));
-}
-
-function isObjectName(name: string): boolean {
-  try {
-    checkObjectName(name);
-    return true;
-  } catch {
-    return false;
-  }
 }

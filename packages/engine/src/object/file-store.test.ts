@@ -67,9 +67,12 @@ describe('file store: the root and what lies under it', () => {
     expect(await listed(store, '')).toEqual([]);
   });
 
-  it('does not list temporary files that a writer left', async () => {
+  it('does not list temporary files that a writer left, nor files no object is named', async () => {
     await mkdir(join(root, 'snapshots'));
     await writeFile(join(root, 'snapshots/.tmp-0123'), 'partial');
+    await writeFile(join(root, 'snapshots/not an object'), 'x');
+    await mkdir(join(root, 'odd dir'));
+    await writeFile(join(root, 'odd dir/config'), 'x');
     await store.put('snapshots/job-2', Buffer.from('done'));
     expect(await listed(store, '')).toEqual([{ name: 'snapshots/job-2', size: 4 }]);
   });

@@ -8,6 +8,7 @@ import {
   checkObjectName,
   checkObjectPrefix,
   checkRange,
+  isObjectName,
   type ObjectEntry,
   ObjectNotFoundError,
   type ObjectStore,
@@ -153,8 +154,9 @@ export class FileStore implements ObjectStore {
     try {
       const { entries } = await readSortedEntries(dir);
       for (const entry of entries) {
-        if (entry.name.startsWith('.')) continue; // temporary files, never objects
         const name = path + entry.name;
+        // Temporary files (".tmp-…") and anything else put there that no object is named.
+        if (!isObjectName(name)) continue;
         if (entry.isFile()) {
           if (!name.startsWith(prefix)) continue;
           const stats = await fsp.lstat(fdPath(dir.fd, entry.name)).catch(() => undefined);

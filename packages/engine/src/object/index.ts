@@ -4,6 +4,7 @@ export {
   checkObjectPrefix,
   checkRange,
   InvalidObjectNameError,
+  isObjectName,
   MAX_OBJECT_NAME_LENGTH,
   type ObjectEntry,
   ObjectNotFoundError,

@@ -87,6 +87,16 @@ export function checkObjectName(name: string): string {
   return name;
 }
 
+/** Whether `name` is an object name (see {@link checkObjectName}). */
+export function isObjectName(name: string): boolean {
+  try {
+    checkObjectName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Checks a listing prefix: empty, or an object name, or one followed by `/`. */
 export function checkObjectPrefix(prefix: string): string {
   if (prefix === '') return prefix;
