@@ -54,6 +54,8 @@ describe.runIf(s3.run)('S3 store', () => {
       await expect(store.get('config')).rejects.toMatchObject(expected);
       await expect(store.getRange('config', 0, 4)).rejects.toMatchObject(expected);
       await expect(listed(store, '')).rejects.toMatchObject(expected);
+      // A HEAD answer has no body to say which is missing: the bucket looks like an absent object.
+      expect(await store.head('config')).toBeUndefined();
     });
 
     it('retries a 503 SlowDown with backoff, and succeeds once the server answers', async () => {
