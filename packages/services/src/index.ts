@@ -10,6 +10,13 @@ export { freePort } from './free-port.js';
 export { type StartMariadbOptions, startMariadb } from './mariadb.js';
 export { MissingBinaryError } from './missing-binary-error.js';
 export { type LocalServer, type StartRedisOptions, startRedis } from './redis.js';
+export {
+  findS3Server,
+  requireS3Server,
+  S3_SERVER,
+  type StartS3ServerOptions,
+  startS3Server,
+} from './s3.js';
 export { loadStartSettings, type StartSettings } from './start-settings.js';
 export { type StopProcessOptions, stopProcess } from './stop-process.js';
 export {

@@ -7,8 +7,10 @@ export class MissingBinaryError extends Error {
     readonly names: readonly string[],
     /** The Debian package that provides the binary. */
     readonly debianPackage: string,
+    /** How to install it, when that is not Debian's package manager. */
+    install = `sudo apt-get install ${debianPackage}`,
   ) {
-    super(`${names.join(' or ')} was not found. Install it with: sudo apt-get install ${debianPackage}`);
+    super(`${names.join(' or ')} was not found. Install it with: ${install}`);
     this.name = 'MissingBinaryError';
   }
 }

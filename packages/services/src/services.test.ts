@@ -5,9 +5,17 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findBinary, freePort, MissingBinaryError, startMariadb, startRedis } from './index.js';
+import {
+  findBinary,
+  findS3Server,
+  freePort,
+  MissingBinaryError,
+  startMariadb,
+  startRedis,
+  startS3Server,
+} from './index.js';
 import { mysqlSendsGreeting, redisAnswersPing } from './probes.js';
-import { cleanupRedisPrefix, createTestDatabase, testPrefix } from './testing/helpers.js';
+import { checkS3, cleanupRedisPrefix, createTestDatabase, testPrefix } from './testing/helpers.js';
 
 let root: string;
 beforeAll(async () => {
@@ -74,6 +82,56 @@ describe('startRedis', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('MissingBinaryError', () => {
+  it('says how to install a binary that is not a Debian package', () => {
+    expect(
+      new MissingBinaryError(['moto_server'], 'python3-moto', "pip install 'moto[server]'").message,
+    ).toBe("moto_server was not found. Install it with: pip install 'moto[server]'");
+  });
+});
+
+const s3Installed = findS3Server() !== undefined;
+const s3Skipped = checkS3({ ci: false, endpoint: s3Installed ? 'installed' : '' });
+if (!s3Skipped.run && process.env.CI !== 'true') console.warn(s3Skipped.reason);
+
+describe.runIf(s3Installed || process.env.CI === 'true')('startS3Server', () => {
+  it('runs an S3 server that lists its (no) buckets until it is stopped', async () => {
+    const s3 = await startS3Server({ dataDir: join(root, 's3') });
+    expect(s3.url).toBe(`http://127.0.0.1:${s3.port}`);
+    try {
+      const response = await fetch(`${s3.url}/`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('<ListAllMyBucketsResult');
+    } finally {
+      await s3.stop();
+    }
+    await expect(fetch(`${s3.url}/`)).rejects.toThrow('fetch failed');
+  });
+});
+
+describe('checkS3', () => {
+  it('runs the S3 tests against the provided endpoint', () => {
+    expect(checkS3({ ci: true, endpoint: 'http://127.0.0.1:5390' })).toEqual({
+      run: true,
+      endpoint: 'http://127.0.0.1:5390',
+    });
+  });
+
+  it('fails in CI without an S3 server, and skips them elsewhere saying what to install', () => {
+    expect(() => checkS3({ ci: true, endpoint: '' })).toThrow(
+      'moto_server is not installed, and CI must run the S3 tests against it (.ci/run checks it)',
+    );
+    expect(checkS3({ ci: false, endpoint: '' })).toEqual({
+      run: false,
+      reason: "Tests against S3 skipped: they need moto_server (pip install 'moto[server]')",
+    });
+  });
+
+  it('is given an endpoint by the global setup where moto_server is installed', () => {
+    expect(inject('s3Endpoint') !== '').toBe(s3Installed);
   });
 });
 

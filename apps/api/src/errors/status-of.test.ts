@@ -19,6 +19,7 @@ const ENGINE_STATUS: Record<string, number> = {
   UNKNOWN_LAYOUT: 500,
   REPOSITORY_DAMAGED: 500,
   WRONG_PASSWORD: 500,
+  REPOSITORY_UNAVAILABLE: 503,
 };
 
 describe('the status of every engine error code', () => {

@@ -60,6 +60,8 @@ export const STATUS_BY_CODE = {
   // MySQL refused a change for conflicting locks at every attempt (packages/db's inTransaction):
   // nothing was written, and the same request may succeed a moment later (Retry-After).
   DATABASE_BUSY: 503,
+  // The repository's storage did not answer, or refused us (no such bucket, access denied).
+  REPOSITORY_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;

@@ -63,6 +63,8 @@ const EXAMPLES: Record<ErrorCode, string> = {
   UNAVAILABLE: 'Not ready: Redis did not answer',
   DATABASE_BUSY:
     'The database refused the change for conflicting locks with concurrent changes, at every attempt; nothing was written: send the same request again in 1 s (with the same Idempotency-Key, if it had one)',
+  REPOSITORY_UNAVAILABLE:
+    'Repository unavailable: bucket backups does not exist at http://127.0.0.1:9000 (NoSuchBucket)',
 };
 
 /** The codes every route may answer, whatever it does: its query string is checked everywhere. */

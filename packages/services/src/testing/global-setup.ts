@@ -5,13 +5,16 @@ import type { TestProject } from 'vitest/node';
 import { findBinary } from '../find-binary.js';
 import { startMariadb } from '../mariadb.js';
 import { type LocalServer, startRedis } from '../redis.js';
+import { findS3Server, requireS3Server, startS3Server } from '../s3.js';
 import { signalAllProcesses } from '../supervised-process.js';
 import './provided-context.js';
 
 /**
  * vitest global setup: provides `redisUrl` and `databaseUrl` to the tests. Takes them from REDIS_URL and
  * DATABASE_URL when set (`databaseUrl` without the database name); otherwise starts throwaway servers
- * from the system's binaries in a temp dir, and removes them at teardown.
+ * from the system's binaries in a temp dir, and removes them at teardown. Provides `s3Endpoint`, an
+ * S3 server (`moto_server`) started the same way: `''` when it is not installed, except in CI
+ * (`CI=true`), where its absence stops the run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const redisUrl = process.env.REDIS_URL || undefined;
@@ -19,6 +22,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Fail at once, before starting anything, when a binary is missing.
   if (redisUrl === undefined) findBinary(['redis-server'], 'redis-server');
   if (databaseUrl === undefined) findBinary(['mariadbd', 'mysqld'], 'mariadb-server');
+  const withS3 = findS3Server() !== undefined;
+  if (process.env.CI === 'true') requireS3Server();
 
   const started: LocalServer[] = [];
   const root = await mkdtemp(join(tmpdir(), 'strongbox-test-'));
@@ -41,13 +46,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.on('SIGTERM', onSignal);
 
   try {
-    const [redis, mariadb] = await startAll([
+    const [redis, mariadb, s3] = await startAll([
       redisUrl === undefined ? startRedis({ dataDir: join(root, 'redis') }) : undefined,
       databaseUrl === undefined ? startMariadb({ dataDir: join(root, 'mariadb') }) : undefined,
+      withS3 ? startS3Server({ dataDir: join(root, 's3') }) : undefined,
     ]);
-    started.push(...[redis, mariadb].filter((server) => server !== undefined));
+    started.push(...[redis, mariadb, s3].filter((server) => server !== undefined));
     project.provide('redisUrl', redis?.url ?? redisUrl!);
     project.provide('databaseUrl', mariadb?.url ?? serverUrl(databaseUrl!));
+    project.provide('s3Endpoint', s3?.url ?? '');
   } catch (error) {
     await teardown();
     throw error;

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import './provided-context.js';
 
 export { checkPromtool, type PromtoolCheck, type PromtoolRun, runPromtool } from './promtool.js';
+export { checkS3, type S3Check } from './s3-check.js';
 
 /** A database of its own for one test file. */
 export interface TestDatabase {

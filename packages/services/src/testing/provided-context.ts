@@ -8,6 +8,11 @@ declare module 'vitest' {
      * name. Isolate with createTestDatabase.
      */
     databaseUrl: string;
+    /**
+     * An S3 server for the tests (`moto_server`, any credentials), e.g. `http://127.0.0.1:5390`, or
+     * `''` when it is not installed (never in CI). Isolate with a bucket of your own; see checkS3.
+     */
+    s3Endpoint: string;
   }
 }
 
