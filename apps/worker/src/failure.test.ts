@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { afterFailure, describeFailure } from './failure.js';
 
 describe('a write MySQL refused at every attempt, in a worker', () => {
-  it('fails the attempt as INTERNAL, transient, so the queue tries the job again while attempts remain', () => {
+  it("fails the attempt as INTERNAL, transient and not the client's doing, so the queue tries the job again while attempts remain", () => {
     const cause = Object.assign(new Error('Deadlock found when trying to get lock'), {
       code: 'ER_LOCK_DEADLOCK',
     });
@@ -12,6 +12,7 @@ describe('a write MySQL refused at every attempt, in a worker', () => {
       code: 'INTERNAL',
       message: 'The job failed unexpectedly; see the worker log',
       transient: true,
+      clientError: false,
     });
     expect(afterFailure(failure, 0, 5)).toBe('retry');
     expect(afterFailure(failure, 4, 5)).toBe('give-up');
