@@ -1,0 +1,188 @@
+import { constants, promises as fsp } from 'node:fs';
+import { escapeName, openChildDirectory, readSortedEntries } from '../anchored-dir.js';
+import { errnoOf, toEngineError } from '../errors.js';
+import { fdPath } from '../fd-path.js';
+import { ProgressThrottle } from '../progress.js';
+import type { BackupRequest, BackupResult } from '../repository/repository.js';
+import { resolveSourceDirectory } from '../resolve.js';
+import { addWarning, type CopyCounters, finalTally, newCounters } from '../tally.js';
+import { blobId } from './blob.js';
+import { Chunker } from './chunker.js';
+import type { BlobWriter } from './object-index.js';
+import type { OpenRepository } from './object-repository.js';
+import { damaged } from './seal.js';
+import { openSnapshot, type SnapshotObject, sealSnapshot, snapshotPath } from './snapshot-object.js';
+import { encodeTree, type TreeEntry } from './tree.js';
+
+interface Walk {
+  writer: BlobWriter;
+  chunker: Chunker;
+  idKey: Buffer;
+  counters: CopyCounters;
+  dirs: number;
+  symlinks: number;
+  progress: ProgressThrottle;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * One backup of `folder`: walks it (resolved below the source root as the local tree does),
+ * chunks each file, stores the blobs the repository lacks in new packs, the trees bottom-up, and
+ * last the snapshot object, with putIfAbsent: a retry that finds its job's snapshot answers it.
+ */
+export async function backupInto(
+  repo: OpenRepository,
+  folder: string,
+  request: BackupRequest,
+  parent: string | null,
+): Promise<BackupResult> {
+  const started = performance.now();
+  const time = (request.now ?? new Date()).toISOString();
+  const counters = newCounters();
+  const walk: Walk = {
+    writer: repo.index.writer(repo.packTarget),
+    chunker: new Chunker(repo.keys.chunker, repo.chunker),
+    idKey: repo.keys.id,
+    counters,
+    dirs: 0,
+    symlinks: 0,
+    progress: new ProgressThrottle(request.onProgress, () => ({
+      filesDone: counters.files,
+      bytesDone: counters.bytes,
+    })),
+    signal: request.signal,
+  };
+  const source = await resolveSourceDirectory(request.sourceRoot, folder);
+  let tree: Buffer;
+  try {
+    tree = await writeDirectory(walk, source.handle, '');
+  } finally {
+    await source.close();
+  }
+  await walk.writer.flush();
+  request.signal?.throwIfAborted();
+  await request.beforeCommit?.();
+  const tally = finalTally(counters);
+  const result = {
+    copiedFiles: tally.copiedFiles,
+    copiedBytes: tally.copiedBytes,
+    linkedFiles: tally.linkedFiles,
+    skipped: tally.skipped,
+    warnings: tally.warnings,
+    durationMs: Math.round(performance.now() - started),
+  };
+  const sealed = sealSnapshot(repo.keys.data, {
+    version: 1,
+    folder,
+    jobId: request.jobId,
+    time,
+    tree: tree.toString('hex'),
+    parent,
+    totals: { files: tally.files, dirs: walk.dirs, symlinks: walk.symlinks, bytes: tally.bytes },
+    result,
+  });
+  const name = snapshotPath(request.jobId);
+  if ((await repo.store.putIfAbsent(name, sealed)) === 'exists') {
+    // An earlier attempt of this job committed meanwhile: its snapshot is the answer.
+    const object = openSnapshot(repo.keys.data, request.jobId, await repo.store.get(name));
+    const adopted = resultOf(object);
+    if (!adopted) throw damaged(`snapshot ${request.jobId} records no result`);
+    walk.progress.finish();
+    return adopted;
+  }
+  walk.progress.finish();
+  return { snapshot: request.jobId, files: tally.files, bytes: tally.bytes, ...result };
+}
+
+/** Stores a directory's files and subdirectories, then its tree; answers the tree's id. */
+async function writeDirectory(walk: Walk, dir: fsp.FileHandle, rel: string): Promise<Buffer> {
+  walk.signal?.throwIfAborted();
+  const { entries, notUtf8 } = await readSortedEntries(dir);
+  for (const name of notUtf8) {
+    walk.counters.skipped++;
+    addWarning(walk.counters, `${join(rel, name)}: the name is not UTF-8, skipped`);
+  }
+  const tree: TreeEntry[] = [];
+  for (const d of entries) {
+    const at = fdPath(dir.fd, d.name);
+    const relPath = join(rel, d.name);
+    try {
+      const st = await fsp.lstat(at, { bigint: true });
+      const common = { name: d.name, mode: Number(st.mode & 0o7777n), mtime: st.mtimeNs.toString() };
+      if (st.isDirectory()) {
+        const child = await openChildDirectory(dir, d.name);
+        try {
+          tree.push({
+            ...common,
+            type: 'dir',
+            subtree: (await writeDirectory(walk, child, relPath)).toString('hex'),
+          });
+        } finally {
+          await child.close();
+        }
+        walk.dirs++;
+      } else if (st.isSymbolicLink()) {
+        tree.push({ ...common, type: 'symlink', target: await fsp.readlink(at) });
+        walk.symlinks++;
+        walk.counters.files++;
+      } else if (st.isFile()) {
+        tree.push({ ...common, type: 'file', inode: st.ino.toString(), ...(await writeFile(walk, at)) });
+      } else {
+        walk.counters.skipped++;
+      }
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') {
+        walk.counters.skipped++;
+        addWarning(walk.counters, `${relPath}: vanished while the backup read it`);
+        continue;
+      }
+      throw toEngineError(error, `backing up ${escapeName(Buffer.from(relPath))}`);
+    }
+    walk.progress.update();
+  }
+  const encoded = encodeTree(walk.idKey, tree);
+  for (const part of encoded.parts) await walk.writer.add('tree', part.plaintext, part.id);
+  return encoded.id;
+}
+
+/** A file's chunks, those the repository lacks stored; it counts as linked when it had them all. */
+async function writeFile(walk: Walk, at: string): Promise<{ size: number; content: string[] }> {
+  const handle = await fsp.open(at, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const content: string[] = [];
+  let size = 0;
+  let copied = false;
+  try {
+    for await (const chunk of walk.chunker.chunks(handle.createReadStream({ autoClose: false }))) {
+      walk.signal?.throwIfAborted();
+      const id = blobId(walk.idKey, chunk);
+      if (await walk.writer.add('data', chunk, id)) copied = true;
+      content.push(id.toString('hex'));
+      size += chunk.length;
+    }
+  } finally {
+    await handle.close();
+  }
+  const counters = walk.counters;
+  counters.files++;
+  counters.bytes += size;
+  if (copied) {
+    counters.copiedFiles++;
+    counters.copiedBytes += size;
+  } else counters.linkedFiles++;
+  return { size, content };
+}
+
+function join(rel: string, name: string): string {
+  return rel === '' ? name : `${rel}/${name}`;
+}
+
+/** What the backup that wrote the snapshot answered. */
+export function resultOf(object: SnapshotObject): BackupResult | null {
+  if (!object.result) return null;
+  return {
+    snapshot: object.jobId,
+    files: object.totals.files,
+    bytes: object.totals.bytes,
+    ...object.result,
+  };
+}
