@@ -1,6 +1,6 @@
 import { constants, promises as fsp } from 'node:fs';
 import { escapeName, openChildDirectory, readSortedEntries } from '../anchored-dir.js';
-import { errnoOf, toEngineError } from '../errors.js';
+import { EngineError, errnoOf, toEngineError } from '../errors.js';
 import { fdPath } from '../fd-path.js';
 import { ProgressThrottle } from '../progress.js';
 import type { BackupRequest, BackupResult } from '../repository/repository.js';
@@ -8,13 +8,15 @@ import { resolveSourceDirectory } from '../resolve.js';
 import { addWarning, type CopyCounters, finalTally, newCounters } from '../tally.js';
 import { blobId } from './blob.js';
 import { Chunker } from './chunker.js';
-import type { BlobWriter } from './object-index.js';
+import type { BlobIndex, BlobWriter } from './object-index.js';
+import { treeEntries } from './object-read.js';
 import type { OpenRepository } from './object-repository.js';
 import { damaged } from './seal.js';
 import { openSnapshot, type SnapshotObject, sealSnapshot, snapshotPath } from './snapshot-object.js';
 import { encodeTree, type TreeEntry } from './tree.js';
 
 interface Walk {
+  index: BlobIndex;
   writer: BlobWriter;
   chunker: Chunker;
   idKey: Buffer;
@@ -34,12 +36,13 @@ export async function backupInto(
   repo: OpenRepository,
   folder: string,
   request: BackupRequest,
-  parent: string | null,
+  parent: SnapshotObject | null,
 ): Promise<BackupResult> {
   const started = performance.now();
   const time = (request.now ?? new Date()).toISOString();
   const counters = newCounters();
   const walk: Walk = {
+    index: repo.index,
     writer: repo.index.writer(repo.packTarget),
     chunker: new Chunker(repo.keys.chunker, repo.chunker),
     idKey: repo.keys.id,
@@ -55,7 +58,7 @@ export async function backupInto(
   const source = await resolveSourceDirectory(request.sourceRoot, folder);
   let tree: Buffer;
   try {
-    tree = await writeDirectory(walk, source.handle, '');
+    tree = await writeDirectory(walk, source.handle, '', await previousEntries(walk, parent?.tree));
   } finally {
     await source.close();
   }
@@ -77,7 +80,7 @@ export async function backupInto(
     jobId: request.jobId,
     time,
     tree: tree.toString('hex'),
-    parent,
+    parent: parent?.jobId ?? null,
     totals: { files: tally.files, dirs: walk.dirs, symlinks: walk.symlinks, bytes: tally.bytes },
     result,
   });
@@ -94,8 +97,28 @@ export async function backupInto(
   return { snapshot: request.jobId, files: tally.files, bytes: tally.bytes, ...result };
 }
 
+/**
+ * The entries of a directory in the parent snapshot, by name; none when there is no such directory
+ * or its tree cannot be read (its files are then read again, which is always right).
+ */
+async function previousEntries(walk: Walk, treeId: string | undefined): Promise<Map<string, TreeEntry>> {
+  if (treeId === undefined) return new Map();
+  try {
+    const entries = await treeEntries(walk.index, Buffer.from(treeId, 'hex'), 'the parent snapshot');
+    return new Map(entries.map((entry) => [entry.name, entry]));
+  } catch (error) {
+    if (error instanceof EngineError && error.code === 'REPOSITORY_DAMAGED') return new Map();
+    throw error;
+  }
+}
+
 /** Stores a directory's files and subdirectories, then its tree; answers the tree's id. */
-async function writeDirectory(walk: Walk, dir: fsp.FileHandle, rel: string): Promise<Buffer> {
+async function writeDirectory(
+  walk: Walk,
+  dir: fsp.FileHandle,
+  rel: string,
+  previous: Map<string, TreeEntry>,
+): Promise<Buffer> {
   walk.signal?.throwIfAborted();
   const { entries, notUtf8 } = await readSortedEntries(dir);
   for (const name of notUtf8) {
@@ -106,6 +129,7 @@ async function writeDirectory(walk: Walk, dir: fsp.FileHandle, rel: string): Pro
   for (const d of entries) {
     const at = fdPath(dir.fd, d.name);
     const relPath = join(rel, d.name);
+    const before = previous.get(d.name);
     try {
       const st = await fsp.lstat(at, { bigint: true });
       const common = { name: d.name, mode: Number(st.mode & 0o7777n), mtime: st.mtimeNs.toString() };
@@ -115,7 +139,14 @@ async function writeDirectory(walk: Walk, dir: fsp.FileHandle, rel: string): Pro
           tree.push({
             ...common,
             type: 'dir',
-            subtree: (await writeDirectory(walk, child, relPath)).toString('hex'),
+            subtree: (
+              await writeDirectory(
+                walk,
+                child,
+                relPath,
+                await previousEntries(walk, before?.type === 'dir' ? before.subtree : undefined),
+              )
+            ).toString('hex'),
           });
         } finally {
           await child.close();
@@ -126,7 +157,15 @@ async function writeDirectory(walk: Walk, dir: fsp.FileHandle, rel: string): Pro
         walk.symlinks++;
         walk.counters.files++;
       } else if (st.isFile()) {
-        tree.push({ ...common, type: 'file', inode: st.ino.toString(), ...(await writeFile(walk, at)) });
+        const inode = st.ino.toString();
+        const unchanged =
+          before?.type === 'file' &&
+          before.size === Number(st.size) &&
+          before.mtime === common.mtime &&
+          before.inode === inode &&
+          before.content.every((id) => walk.writer.has(Buffer.from(id, 'hex')));
+        const content = unchanged ? keep(walk, before) : await writeFile(walk, at);
+        tree.push({ ...common, type: 'file', inode, ...content });
       } else {
         walk.counters.skipped++;
       }
@@ -170,6 +209,14 @@ async function writeFile(walk: Walk, at: string): Promise<{ size: number; conten
     counters.copiedBytes += size;
   } else counters.linkedFiles++;
   return { size, content };
+}
+
+/** A file unchanged since the parent snapshot: its content as recorded there, not read. */
+function keep(walk: Walk, before: Extract<TreeEntry, { type: 'file' }>): { size: number; content: string[] } {
+  walk.counters.files++;
+  walk.counters.bytes += before.size;
+  walk.counters.linkedFiles++;
+  return { size: before.size, content: before.content };
 }
 
 function join(rel: string, name: string): string {

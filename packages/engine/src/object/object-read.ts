@@ -3,7 +3,7 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { ProgressThrottle } from '../progress.js';
 import type { ReadRequest } from '../repository/repository.js';
-import { snapshotCorrupt } from './object-index.js';
+import { type BlobIndex, snapshotCorrupt } from './object-index.js';
 import type { OpenRepository } from './object-repository.js';
 import type { SnapshotObject } from './snapshot-object.js';
 import { decodeTree, type TreeEntry } from './tree.js';
@@ -62,7 +62,7 @@ async function readDirectory(
   reading.options.signal?.throwIfAborted();
   let entries: TreeEntry[];
   try {
-    entries = await treeEntries(reading.repo, treeId, rel);
+    entries = await treeEntries(reading.repo.index, treeId, rel);
   } catch (error) {
     if (!isDamage(error)) throw error;
     reading.corrupt.push(rel === '' ? '.' : rel);
@@ -122,11 +122,11 @@ async function readFile(
 }
 
 /** A directory's entries: the tree blob and the parts that continue it, each authenticated. */
-async function treeEntries(repo: OpenRepository, treeId: Buffer, rel: string): Promise<TreeEntry[]> {
+export async function treeEntries(index: BlobIndex, treeId: Buffer, rel: string): Promise<TreeEntry[]> {
   const entries: TreeEntry[] = [];
   let id: Buffer | undefined = treeId;
   while (id) {
-    const part = decodeTree(await repo.index.read('tree', id), `the tree of ${rel === '' ? '.' : rel}`);
+    const part = decodeTree(await index.read('tree', id), `the tree of ${rel === '' ? '.' : rel}`);
     entries.push(...part.entries);
     id = part.next === undefined ? undefined : Buffer.from(part.next, 'hex');
   }

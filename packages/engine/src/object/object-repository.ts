@@ -75,7 +75,7 @@ export class ObjectRepository implements Repository {
     const existing = await this.snapshotObject(request.jobId);
     const adopted = existing && existing.folder === folder ? resultOf(existing) : null;
     if (adopted) return adopted;
-    const parent = (await this.snapshotsOf(repo, folder)).at(-1)?.object.jobId ?? null;
+    const parent = (await this.snapshotsOf(repo, folder)).at(-1)?.object ?? null;
     return backupInto(repo, folder, request, parent);
   }
 
