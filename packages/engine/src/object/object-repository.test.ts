@@ -74,6 +74,17 @@ describe('object repository', () => {
     ]);
   });
 
+  it('refuses a store that holds objects but no config with UNKNOWN_LAYOUT, and writes nothing', async () => {
+    await store.put('snapshots/left-over', Buffer.from('not ours'));
+    const error = await rejectionOf(repository.open());
+    expect(error).toBeInstanceOf(EngineError);
+    expect(error).toMatchObject({
+      code: 'UNKNOWN_LAYOUT',
+      message: 'The store holds objects (snapshots/left-over) but no config: it is not a repository',
+    });
+    expect(await names(store, '')).toEqual(['snapshots/left-over']);
+  });
+
   it('refuses a password that opens no key with WRONG_PASSWORD', async () => {
     await repository.open();
     const other = new ObjectRepository(store, { password: 'wrong horse' });
