@@ -201,6 +201,8 @@ async function writeFile(walk: Walk, at: string): Promise<{ size: number; conten
   } finally {
     await handle.close();
   }
+  // A file counts as linked when the repository held every chunk of it; an empty one was read.
+  if (content.length === 0) copied = true;
   const counters = walk.counters;
   counters.files++;
   counters.bytes += size;

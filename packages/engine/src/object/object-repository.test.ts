@@ -175,6 +175,29 @@ describe('object repository', () => {
     expect(await fsp.readFile(path.join(ws.src, 'good'), 'utf8')).toBe('good content');
   });
 
+  it('restores modes, mtimes, symlinks and an empty file, and reports progress up to its totals', async () => {
+    await writeTree(ws.src, { 'docs/ro/a.txt': 'alpha', 'docs/empty': '' });
+    await fsp.symlink('ro/a.txt', path.join(ws.src, 'docs/link'));
+    await fsp.chmod(path.join(ws.src, 'docs/ro/a.txt'), 0o640);
+    await fsp.utimes(path.join(ws.src, 'docs/ro/a.txt'), 1_600_000_000, 1_600_000_000);
+    await fsp.chmod(path.join(ws.src, 'docs/ro'), 0o555);
+    const seen: { filesDone: number; bytesDone: number }[] = [];
+    const made = await repository.backup('docs', {
+      sourceRoot: ws.src,
+      jobId: randomUUID(),
+      onProgress: (p) => seen.push(p),
+    });
+    expect(made).toMatchObject({ files: 3, bytes: 5, copiedFiles: 2, linkedFiles: 0 });
+    expect(seen.at(-1)).toEqual({ filesDone: 3, filesTotal: 3, bytesDone: 5, bytesTotal: 5 });
+    await repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'back' });
+    const back = (rel: string) => path.join(ws.src, 'back', rel);
+    expect((await fsp.stat(back('ro'))).mode & 0o7777).toBe(0o555);
+    expect((await fsp.stat(back('ro/a.txt'))).mode & 0o7777).toBe(0o640);
+    expect((await fsp.stat(back('ro/a.txt'))).mtimeMs).toBe(1_600_000_000_000);
+    expect(await fsp.readlink(back('link'))).toBe('ro/a.txt');
+    expect(await fsp.readFile(back('empty'), 'utf8')).toBe('');
+  });
+
   it('writes no snapshot object when beforeCommit refuses', async () => {
     await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
     const refusal = new Error('lock lost');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { EngineError, toEngineError } from '../errors.js';
+import { removeTree } from '../remove-tree.js';
 import type {
   BackupRequest,
   BackupResult,
@@ -103,7 +104,7 @@ export class ObjectRepository implements Repository {
       await readSnapshotTree(repo, object, { signal: options.signal, write: dir, selected });
       return await restoreTree({ snapshot, dir }, options);
     } finally {
-      await fsp.rm(scratch, { recursive: true, force: true });
+      await removeTree(scratch);
     }
   }
 
