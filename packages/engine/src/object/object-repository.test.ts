@@ -198,6 +198,28 @@ describe('object repository', () => {
     expect(await fsp.readFile(back('empty'), 'utf8')).toBe('');
   });
 
+  it('refuses to open a repository holding a pack whose header does not authenticate, naming it', async () => {
+    await repository.open();
+    const pack = `data/ab/${'ab'.repeat(32)}`;
+    await store.put(pack, pseudoRandom(200, 'not a pack'));
+    const error = await rejectionOf(new ObjectRepository(store, { password: PASSWORD }).open());
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as EngineError).code).toBe('REPOSITORY_DAMAGED');
+    expect((error as EngineError).message).toContain(pack);
+  });
+
+  it('rejects with the reason of an aborted signal and writes no snapshot', async () => {
+    await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
+    const controller = new AbortController();
+    const reason = new Error('cancelled');
+    controller.abort(reason);
+    const error = await rejectionOf(
+      repository.backup('docs', { sourceRoot: ws.src, jobId: randomUUID(), signal: controller.signal }),
+    );
+    expect(error).toBe(reason);
+    expect(await names(store, 'snapshots/')).toEqual([]);
+  });
+
   it('writes no snapshot object when beforeCommit refuses', async () => {
     await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
     const refusal = new Error('lock lost');
