@@ -220,6 +220,14 @@ describe('object repository', () => {
     expect(await names(store, 'snapshots/')).toEqual([]);
   });
 
+  it('refuses a job id that is not a UUID before it writes anything', async () => {
+    await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
+    const error = await rejectionOf(repository.backup('docs', { sourceRoot: ws.src, jobId: 'job-1' }));
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toBe('a job id is a UUID: got "job-1"');
+    expect(await names(store, '')).toEqual([]);
+  });
+
   it('writes no snapshot object when beforeCommit refuses', async () => {
     await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
     const refusal = new Error('lock lost');

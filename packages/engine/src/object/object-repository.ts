@@ -72,6 +72,9 @@ export class ObjectRepository implements Repository {
 
   async backup(folder: string, request: BackupRequest): Promise<BackupResult> {
     assertValidFolder(folder);
+    // The snapshot is named by it: checked before anything is read or written.
+    if (!isJobId(request.jobId))
+      throw new RangeError(`a job id is a UUID: got ${JSON.stringify(request.jobId)}`);
     const repo = await this.opened();
     const existing = await this.snapshotObject(request.jobId);
     const adopted = existing && existing.folder === folder ? resultOf(existing) : null;
