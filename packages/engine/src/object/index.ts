@@ -1,4 +1,5 @@
 export { FileStore } from './file-store.js';
+export { ObjectRepository, type ObjectRepositoryOptions } from './object-repository.js';
 export {
   checkObjectName,
   checkObjectPrefix,

@@ -18,6 +18,17 @@ const snapshotSchema = z.strictObject({
   /** The job id of the folder's previous snapshot, whose files this one compared against; null for a first. */
   parent: z.uuid().nullable(),
   totals: z.strictObject({ files: count, dirs: count, symlinks: count, bytes: count }),
+  /** What the backup answered, so that a retry of its job that finds it answers the same. */
+  result: z
+    .strictObject({
+      copiedFiles: count,
+      copiedBytes: count,
+      linkedFiles: count,
+      skipped: count,
+      warnings: z.array(z.string()),
+      durationMs: count,
+    })
+    .optional(),
 });
 
 /** A snapshot: the commit point of one backup, naming the root tree of its folder. */
@@ -30,8 +41,8 @@ export function snapshotPath(jobId: string): string {
 
 /** The bytes of `snapshots/<jobId>`: the snapshot as JSON, sealed and bound to its job id. */
 export function sealSnapshot(dataKey: Buffer, snapshot: SnapshotObject): Buffer {
-  const { version, folder, jobId, time, tree, parent, totals } = snapshotSchema.parse(snapshot);
-  const json = JSON.stringify({ version, folder, jobId, time, tree, parent, totals });
+  const { version, folder, jobId, time, tree, parent, totals, result } = snapshotSchema.parse(snapshot);
+  const json = JSON.stringify({ version, folder, jobId, time, tree, parent, totals, result });
   return seal(dataKey, Buffer.from(json), associatedData('snapshot', jobId));
 }
 

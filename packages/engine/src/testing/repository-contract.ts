@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,8 +33,17 @@ export function repositoryContract(name: string, make: () => Promise<ContractSub
       await subject.cleanup();
     });
 
-    const backup = (jobId: string, extra: { now?: Date; beforeCommit?: () => Promise<void> } = {}) =>
-      repository.backup('docs', { sourceRoot: src, jobId, ...extra });
+    // Job ids are UUIDs, as the queue makes them: one for each name a test gives its jobs.
+    let jobIds = new Map<string, string>();
+    beforeEach(() => {
+      jobIds = new Map();
+    });
+    const jobId = (name: string) => {
+      if (!jobIds.has(name)) jobIds.set(name, randomUUID());
+      return jobIds.get(name)!;
+    };
+    const backup = (job: string, extra: { now?: Date; beforeCommit?: () => Promise<void> } = {}) =>
+      repository.backup('docs', { sourceRoot: src, jobId: jobId(job), ...extra });
 
     it('backs a folder up into a snapshot that it lists, finds, verifies and restores as it was', async () => {
       const result = await backup('job-1');
@@ -103,7 +113,7 @@ export function repositoryContract(name: string, make: () => Promise<ContractSub
 
     it('refuses a folder the contract refuses with INVALID_FOLDER, and keeps nothing of it', async () => {
       for (const call of [
-        () => repository.backup('../docs', { sourceRoot: src, jobId: 'job-1' }),
+        () => repository.backup('../docs', { sourceRoot: src, jobId: jobId('job-1') }),
         () => repository.listSnapshots('/docs'),
         () => repository.forget('docs/', { keepLast: 1, keepDaily: 0 }),
         () => repository.sweep('docs//sub'),

@@ -1,0 +1,237 @@
+import { constants, promises as fsp } from 'node:fs';
+import { escapeName, openChildDirectory, readSortedEntries } from '../anchored-dir.js';
+import { EngineError, errnoOf, toEngineError } from '../errors.js';
+import { fdPath } from '../fd-path.js';
+import { ProgressThrottle } from '../progress.js';
+import type { BackupRequest, BackupResult } from '../repository/repository.js';
+import { resolveSourceDirectory } from '../resolve.js';
+import { addWarning, type CopyCounters, finalTally, newCounters } from '../tally.js';
+import { blobId } from './blob.js';
+import { Chunker } from './chunker.js';
+import type { BlobIndex, BlobWriter } from './object-index.js';
+import { treeEntries } from './object-read.js';
+import type { OpenRepository } from './object-repository.js';
+import { damaged } from './seal.js';
+import { openSnapshot, type SnapshotObject, sealSnapshot, snapshotPath } from './snapshot-object.js';
+import { encodeTree, type TreeEntry } from './tree.js';
+
+interface Walk {
+  index: BlobIndex;
+  writer: BlobWriter;
+  chunker: Chunker;
+  idKey: Buffer;
+  counters: CopyCounters;
+  dirs: number;
+  symlinks: number;
+  progress: ProgressThrottle;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * One backup of `folder`: walks it (resolved below the source root as the local tree does),
+ * chunks each file, stores the blobs the repository lacks in new packs, the trees bottom-up, and
+ * last the snapshot object, with putIfAbsent: a retry that finds its job's snapshot answers it.
+ */
+export async function backupInto(
+  repo: OpenRepository,
+  folder: string,
+  request: BackupRequest,
+  parent: SnapshotObject | null,
+): Promise<BackupResult> {
+  const started = performance.now();
+  const time = (request.now ?? new Date()).toISOString();
+  const counters = newCounters();
+  const walk: Walk = {
+    index: repo.index,
+    writer: repo.index.writer(repo.packTarget),
+    chunker: new Chunker(repo.keys.chunker, repo.chunker),
+    idKey: repo.keys.id,
+    counters,
+    dirs: 0,
+    symlinks: 0,
+    progress: new ProgressThrottle(request.onProgress, () => ({
+      filesDone: counters.files,
+      bytesDone: counters.bytes,
+    })),
+    signal: request.signal,
+  };
+  const source = await resolveSourceDirectory(request.sourceRoot, folder);
+  let tree: Buffer;
+  try {
+    tree = await writeDirectory(walk, source.handle, '', await previousEntries(walk, parent?.tree));
+  } finally {
+    await source.close();
+  }
+  await walk.writer.flush();
+  request.signal?.throwIfAborted();
+  await request.beforeCommit?.();
+  const tally = finalTally(counters);
+  const result = {
+    copiedFiles: tally.copiedFiles,
+    copiedBytes: tally.copiedBytes,
+    linkedFiles: tally.linkedFiles,
+    skipped: tally.skipped,
+    warnings: tally.warnings,
+    durationMs: Math.round(performance.now() - started),
+  };
+  const sealed = sealSnapshot(repo.keys.data, {
+    version: 1,
+    folder,
+    jobId: request.jobId,
+    time,
+    tree: tree.toString('hex'),
+    parent: parent?.jobId ?? null,
+    totals: { files: tally.files, dirs: walk.dirs, symlinks: walk.symlinks, bytes: tally.bytes },
+    result,
+  });
+  const name = snapshotPath(request.jobId);
+  if ((await repo.store.putIfAbsent(name, sealed)) === 'exists') {
+    // An earlier attempt of this job committed meanwhile: its snapshot is the answer.
+    const object = openSnapshot(repo.keys.data, request.jobId, await repo.store.get(name));
+    const adopted = resultOf(object);
+    if (!adopted) throw damaged(`snapshot ${request.jobId} records no result`);
+    walk.progress.finish();
+    return adopted;
+  }
+  walk.progress.finish();
+  return { snapshot: request.jobId, files: tally.files, bytes: tally.bytes, ...result };
+}
+
+/**
+ * The entries of a directory in the parent snapshot, by name; none when there is no such directory
+ * or its tree cannot be read (its files are then read again, which is always right).
+ */
+async function previousEntries(walk: Walk, treeId: string | undefined): Promise<Map<string, TreeEntry>> {
+  if (treeId === undefined) return new Map();
+  try {
+    const entries = await treeEntries(walk.index, Buffer.from(treeId, 'hex'), 'the parent snapshot');
+    return new Map(entries.map((entry) => [entry.name, entry]));
+  } catch (error) {
+    if (error instanceof EngineError && error.code === 'REPOSITORY_DAMAGED') return new Map();
+    throw error;
+  }
+}
+
+/** Stores a directory's files and subdirectories, then its tree; answers the tree's id. */
+async function writeDirectory(
+  walk: Walk,
+  dir: fsp.FileHandle,
+  rel: string,
+  previous: Map<string, TreeEntry>,
+): Promise<Buffer> {
+  walk.signal?.throwIfAborted();
+  const { entries, notUtf8 } = await readSortedEntries(dir);
+  for (const name of notUtf8) {
+    walk.counters.skipped++;
+    addWarning(walk.counters, `${join(rel, name)}: the name is not UTF-8, skipped`);
+  }
+  const tree: TreeEntry[] = [];
+  for (const d of entries) {
+    const at = fdPath(dir.fd, d.name);
+    const relPath = join(rel, d.name);
+    const before = previous.get(d.name);
+    try {
+      const st = await fsp.lstat(at, { bigint: true });
+      const common = { name: d.name, mode: Number(st.mode & 0o7777n), mtime: st.mtimeNs.toString() };
+      if (st.isDirectory()) {
+        const child = await openChildDirectory(dir, d.name);
+        try {
+          tree.push({
+            ...common,
+            type: 'dir',
+            subtree: (
+              await writeDirectory(
+                walk,
+                child,
+                relPath,
+                await previousEntries(walk, before?.type === 'dir' ? before.subtree : undefined),
+              )
+            ).toString('hex'),
+          });
+        } finally {
+          await child.close();
+        }
+        walk.dirs++;
+      } else if (st.isSymbolicLink()) {
+        tree.push({ ...common, type: 'symlink', target: await fsp.readlink(at) });
+        walk.symlinks++;
+        walk.counters.files++;
+      } else if (st.isFile()) {
+        const inode = st.ino.toString();
+        const unchanged =
+          before?.type === 'file' &&
+          before.size === Number(st.size) &&
+          before.mtime === common.mtime &&
+          before.inode === inode &&
+          before.content.every((id) => walk.writer.has(Buffer.from(id, 'hex')));
+        const content = unchanged ? keep(walk, before) : await writeFile(walk, at);
+        tree.push({ ...common, type: 'file', inode, ...content });
+      } else {
+        walk.counters.skipped++;
+      }
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') {
+        walk.counters.skipped++;
+        addWarning(walk.counters, `${relPath}: vanished while the backup read it`);
+        continue;
+      }
+      throw toEngineError(error, `backing up ${escapeName(Buffer.from(relPath))}`);
+    }
+    walk.progress.update();
+  }
+  const encoded = encodeTree(walk.idKey, tree);
+  for (const part of encoded.parts) await walk.writer.add('tree', part.plaintext, part.id);
+  return encoded.id;
+}
+
+/** A file's chunks, those the repository lacks stored; it counts as linked when it had them all. */
+async function writeFile(walk: Walk, at: string): Promise<{ size: number; content: string[] }> {
+  const handle = await fsp.open(at, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const content: string[] = [];
+  let size = 0;
+  let copied = false;
+  try {
+    for await (const chunk of walk.chunker.chunks(handle.createReadStream({ autoClose: false }))) {
+      walk.signal?.throwIfAborted();
+      const id = blobId(walk.idKey, chunk);
+      if (await walk.writer.add('data', chunk, id)) copied = true;
+      content.push(id.toString('hex'));
+      size += chunk.length;
+    }
+  } finally {
+    await handle.close();
+  }
+  // A file counts as linked when the repository held every chunk of it; an empty one was read.
+  if (content.length === 0) copied = true;
+  const counters = walk.counters;
+  counters.files++;
+  counters.bytes += size;
+  if (copied) {
+    counters.copiedFiles++;
+    counters.copiedBytes += size;
+  } else counters.linkedFiles++;
+  return { size, content };
+}
+
+/** A file unchanged since the parent snapshot: its content as recorded there, not read. */
+function keep(walk: Walk, before: Extract<TreeEntry, { type: 'file' }>): { size: number; content: string[] } {
+  walk.counters.files++;
+  walk.counters.bytes += before.size;
+  walk.counters.linkedFiles++;
+  return { size: before.size, content: before.content };
+}
+
+function join(rel: string, name: string): string {
+  return rel === '' ? name : `${rel}/${name}`;
+}
+
+/** What the backup that wrote the snapshot answered. */
+export function resultOf(object: SnapshotObject): BackupResult | null {
+  if (!object.result) return null;
+  return {
+    snapshot: object.jobId,
+    files: object.totals.files,
+    bytes: object.totals.bytes,
+    ...object.result,
+  };
+}

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EngineError } from '../errors.js';
+import { rejectionOf, workspace, writeTree } from '../testing/helpers.js';
+import { digestOf, pseudoRandom } from '../testing/pseudo-random.js';
+import { repositoryContract } from '../testing/repository-contract.js';
+import { decodeConfig } from './config.js';
+import { FileStore } from './file-store.js';
+import { PACK_TRAILER_LENGTH } from './format.js';
+import { openMasterKeys } from './master-keys.js';
+import { ObjectRepository } from './object-repository.js';
+import type { ObjectStore } from './object-store.js';
+import { headerLength, openPackHeader } from './pack.js';
+
+/** A cheap scrypt cost for tests: the lowest a key object may record. */
+const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
+const PASSWORD = 'correct horse';
+
+repositoryContract('object repository (file://)', async () => {
+  const ws = await workspace();
+  const store = await FileStore.open(ws.backup);
+  return {
+    repository: new ObjectRepository(store, { password: PASSWORD, scrypt: TEST_SCRYPT }),
+    sourceRoot: ws.src,
+    cleanup: async () => {
+      await store.close();
+      await ws.cleanup();
+    },
+  };
+});
+
+async function names(store: ObjectStore, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const { name } of store.list(prefix)) found.push(name);
+  return found.sort();
+}
+
+/** The number of blobs a data pack holds, read with the repository's key as any reader would. */
+async function blobsIn(store: ObjectStore, pack: string): Promise<number> {
+  const config = decodeConfig(await store.get('config'));
+  const [key] = await names(store, 'keys/');
+  const keys = await openMasterKeys(await store.get(key!), PASSWORD, key!.slice(5), config.id);
+  const size = (await store.head(pack))!;
+  const length = headerLength(await store.getRange(pack, size - PACK_TRAILER_LENGTH, 4), size, pack);
+  const blobsEnd = size - PACK_TRAILER_LENGTH - length;
+  return openPackHeader(keys.data, 'data', await store.getRange(pack, blobsEnd, length), blobsEnd, pack)
+    .length;
+}
+
+describe('object repository', () => {
+  let ws: Awaited<ReturnType<typeof workspace>>;
+  let store: FileStore;
+  let repository: ObjectRepository;
+  beforeEach(async () => {
+    ws = await workspace();
+    store = await FileStore.open(ws.backup);
+    repository = new ObjectRepository(store, { password: PASSWORD, scrypt: TEST_SCRYPT });
+  });
+  afterEach(async () => {
+    await store.close();
+    await ws.cleanup();
+  });
+
+  const backup = (folder: string, extra: { beforeCommit?: () => Promise<void> } = {}) =>
+    repository.backup(folder, { sourceRoot: ws.src, jobId: randomUUID(), ...extra });
+
+  it('creates a repository on an empty store: a config and one key object', async () => {
+    await repository.open();
+    expect((await names(store, '')).map((name) => name.replace(/[0-9a-f]{32}$/, '<id>'))).toEqual([
+      'config',
+      'keys/<id>',
+    ]);
+  });
+
+  it('refuses a store that holds objects but no config with UNKNOWN_LAYOUT, and writes nothing', async () => {
+    await store.put('snapshots/left-over', Buffer.from('not ours'));
+    const error = await rejectionOf(repository.open());
+    expect(error).toBeInstanceOf(EngineError);
+    expect(error).toMatchObject({
+      code: 'UNKNOWN_LAYOUT',
+      message: 'The store holds objects (snapshots/left-over) but no config: it is not a repository',
+    });
+    expect(await names(store, '')).toEqual(['snapshots/left-over']);
+  });
+
+  it('refuses a password that opens no key with WRONG_PASSWORD', async () => {
+    await repository.open();
+    const other = new ObjectRepository(store, { password: 'wrong horse' });
+    const error = await rejectionOf(other.listFolders());
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as EngineError).code).toBe('WRONG_PASSWORD');
+  });
+
+  it('stores a file once: an unchanged folder backed up again, and the same file in another folder, add no data pack', async () => {
+    const file = pseudoRandom(100_000, 'dedup');
+    await writeTree(ws.src, { 'one/f.bin': file, 'two/copy.bin': file });
+    await backup('one');
+    expect(await names(store, 'data/')).toHaveLength(1);
+    const packs = async () => (await names(store, '')).filter((name) => !name.startsWith('snapshots/'));
+    const first = await packs();
+    // Unchanged: not even a tree pack is written.
+    expect(await backup('one')).toMatchObject({ files: 1, copiedFiles: 0, linkedFiles: 1 });
+    expect(await packs()).toEqual(first);
+    // The same bytes under another name in another folder: a new tree, no new data.
+    const data = await names(store, 'data/');
+    expect(await backup('two')).toMatchObject({ files: 1, copiedFiles: 0, linkedFiles: 1 });
+    expect(await names(store, 'data/')).toEqual(data);
+    // A new repository instance finds the same blobs by reading the pack headers.
+    const reopened = new ObjectRepository(store, { password: PASSWORD });
+    await writeTree(ws.src, { 'three/again.bin': file });
+    await reopened.backup('three', { sourceRoot: ws.src, jobId: randomUUID() });
+    expect(await names(store, 'data/')).toEqual(data);
+  });
+
+  it('takes a file whose size, mtime and inode match the parent snapshot from it without reading it', async () => {
+    const file = path.join(ws.src, 'docs/a.txt');
+    await writeTree(ws.src, { 'docs/a.txt': 'first' });
+    await fsp.utimes(file, 1_700_000_000, 1_700_000_000);
+    await backup('docs');
+    // Other bytes of the same length, the mtime put back: the backup cannot tell, and keeps the old content.
+    await fsp.writeFile(file, 'other');
+    await fsp.utimes(file, 1_700_000_000, 1_700_000_000);
+    const second = await backup('docs');
+    expect(second).toMatchObject({ files: 1, copiedFiles: 0, linkedFiles: 1 });
+    await repository.restore(second.snapshot, { sourceRoot: ws.src, target: 'back' });
+    expect(await fsp.readFile(path.join(ws.src, 'back/a.txt'), 'utf8')).toBe('first');
+  });
+
+  it('uploads about one chunk for a 1-byte change in the middle of a 20 MiB file', async () => {
+    const bytes = pseudoRandom(20 * 1024 * 1024, 'one byte');
+    await writeTree(ws.src, { 'big/file.bin': bytes });
+    await backup('big');
+    const [firstPack] = await names(store, 'data/');
+    expect(await blobsIn(store, firstPack!)).toBeGreaterThanOrEqual(3);
+    bytes[10 * 1024 * 1024]! ^= 0xff;
+    await writeTree(ws.src, { 'big/file.bin': bytes });
+    const second = await backup('big');
+    expect(second).toMatchObject({ files: 1, copiedFiles: 1 });
+    const added = (await names(store, 'data/')).filter((name) => name !== firstPack);
+    expect(added).toHaveLength(1);
+    expect(await blobsIn(store, added[0]!)).toBeLessThanOrEqual(2);
+    await repository.restore(second.snapshot, { sourceRoot: ws.src, target: 'back' });
+    expect(digestOf(await fsp.readFile(path.join(ws.src, 'back/file.bin')))).toBe(digestOf(bytes));
+  });
+
+  it('fails verify with SNAPSHOT_CORRUPT naming the file whose pack has a flipped byte, and restores none of it', async () => {
+    await writeTree(ws.src, { 'docs/good.txt': 'good content' });
+    await backup('docs');
+    const before = await names(store, 'data/');
+    await writeTree(ws.src, { 'docs/sub/bad.txt': 'bad content, soon' });
+    const made = await backup('docs');
+    const [pack] = (await names(store, 'data/')).filter((name) => !before.includes(name));
+    const bytes = await store.get(pack!);
+    bytes[20]! ^= 0x01;
+    await store.put(pack!, bytes);
+
+    const error = await rejectionOf(repository.verify(made.snapshot));
+    expect(error).toBeInstanceOf(EngineError);
+    expect(error).toMatchObject({
+      code: 'SNAPSHOT_CORRUPT',
+      message: `Snapshot ${made.snapshot} is corrupt: sub/bad.txt`,
+    });
+    const refused = await rejectionOf(
+      repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'back' }),
+    );
+    expect(refused).toMatchObject({
+      code: 'SNAPSHOT_CORRUPT',
+      message: `Snapshot ${made.snapshot} is corrupt: sub/bad.txt`,
+    });
+    await expect(fsp.stat(path.join(ws.src, 'back'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // What authenticates is still restored when asked for alone.
+    await repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'good', path: 'good.txt' });
+    expect(await fsp.readFile(path.join(ws.src, 'good'), 'utf8')).toBe('good content');
+  });
+
+  it('restores modes, mtimes, symlinks and an empty file, and reports progress up to its totals', async () => {
+    await writeTree(ws.src, { 'docs/ro/a.txt': 'alpha', 'docs/empty': '' });
+    await fsp.symlink('ro/a.txt', path.join(ws.src, 'docs/link'));
+    await fsp.chmod(path.join(ws.src, 'docs/ro/a.txt'), 0o640);
+    await fsp.utimes(path.join(ws.src, 'docs/ro/a.txt'), 1_600_000_000, 1_600_000_000);
+    await fsp.chmod(path.join(ws.src, 'docs/ro'), 0o555);
+    const seen: { filesDone: number; bytesDone: number }[] = [];
+    const made = await repository.backup('docs', {
+      sourceRoot: ws.src,
+      jobId: randomUUID(),
+      onProgress: (p) => seen.push(p),
+    });
+    expect(made).toMatchObject({ files: 3, bytes: 5, copiedFiles: 2, linkedFiles: 0 });
+    expect(seen.at(-1)).toEqual({ filesDone: 3, filesTotal: 3, bytesDone: 5, bytesTotal: 5 });
+    await repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'back' });
+    const back = (rel: string) => path.join(ws.src, 'back', rel);
+    expect((await fsp.stat(back('ro'))).mode & 0o7777).toBe(0o555);
+    expect((await fsp.stat(back('ro/a.txt'))).mode & 0o7777).toBe(0o640);
+    expect((await fsp.stat(back('ro/a.txt'))).mtimeMs).toBe(1_600_000_000_000);
+    expect(await fsp.readlink(back('link'))).toBe('ro/a.txt');
+    expect(await fsp.readFile(back('empty'), 'utf8')).toBe('');
+  });
+
+  it('refuses to open a repository holding a pack whose header does not authenticate, naming it', async () => {
+    await repository.open();
+    const pack = `data/ab/${'ab'.repeat(32)}`;
+    await store.put(pack, pseudoRandom(200, 'not a pack'));
+    const error = await rejectionOf(new ObjectRepository(store, { password: PASSWORD }).open());
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as EngineError).code).toBe('REPOSITORY_DAMAGED');
+    expect((error as EngineError).message).toContain(pack);
+  });
+
+  it('rejects with the reason of an aborted signal and writes no snapshot', async () => {
+    await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
+    const controller = new AbortController();
+    const reason = new Error('cancelled');
+    controller.abort(reason);
+    const error = await rejectionOf(
+      repository.backup('docs', { sourceRoot: ws.src, jobId: randomUUID(), signal: controller.signal }),
+    );
+    expect(error).toBe(reason);
+    expect(await names(store, 'snapshots/')).toEqual([]);
+  });
+
+  it('refuses a job id that is not a UUID before it writes anything', async () => {
+    await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
+    const error = await rejectionOf(repository.backup('docs', { sourceRoot: ws.src, jobId: 'job-1' }));
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toBe('a job id is a UUID: got "job-1"');
+    expect(await names(store, '')).toEqual([]);
+  });
+
+  it('writes no snapshot object when beforeCommit refuses', async () => {
+    await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
+    const refusal = new Error('lock lost');
+    expect(await rejectionOf(backup('docs', { beforeCommit: () => Promise.reject(refusal) }))).toBe(refusal);
+    expect(await names(store, 'snapshots/')).toEqual([]);
+  });
+
+  it('answers a snapshot name of a job, snapshots/<job id>, and sweeps nothing', async () => {
+    await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
+    const jobId = randomUUID();
+    const made = await repository.backup('docs', { sourceRoot: ws.src, jobId });
+    expect(made.snapshot).toBe(jobId);
+    expect(await names(store, 'snapshots/')).toEqual([`snapshots/${jobId}`]);
+    expect(await repository.sweep('docs')).toEqual([]);
+  });
+});

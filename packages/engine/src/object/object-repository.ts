@@ -1,0 +1,256 @@
+import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { EngineError, toEngineError } from '../errors.js';
+import { removeTree } from '../remove-tree.js';
+import type {
+  BackupRequest,
+  BackupResult,
+  ReadRequest,
+  Repository,
+  RestoreRequest,
+  RestoreResult,
+  RetentionPolicy,
+  RetentionResult,
+  SnapshotEntry,
+  VerifyResult,
+} from '../repository/repository.js';
+import { checkRestoreRequest, restoreTree } from '../restore.js';
+import { selectKept } from '../retention.js';
+import { assertValidFolder } from '../validate-folder.js';
+import { decodeConfig, encodeConfig, newConfig } from './config.js';
+import {
+  createMasterKeys,
+  type MasterKeys,
+  newKeyId,
+  openMasterKeys,
+  sealMasterKeys,
+} from './master-keys.js';
+import { backupInto, resultOf } from './object-backup.js';
+import { BlobIndex } from './object-index.js';
+import { readSnapshotTree } from './object-read.js';
+import { ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import { openSnapshot, type SnapshotObject, snapshotPath } from './snapshot-object.js';
+
+export interface ObjectRepositoryOptions {
+  /** Opens the repository's key; a new repository's key is sealed under it. */
+  password: string;
+  /** Pack target size. @defaultValue PACK_TARGET_SIZE */
+  packTarget?: number;
+  /** scrypt cost of a new key. @defaultValue SCRYPT */
+  scrypt?: { N: number; r: number; p: number };
+}
+
+/** What an open repository holds: its keys and its blob index. */
+export interface OpenRepository {
+  store: ObjectStore;
+  keys: MasterKeys;
+  index: BlobIndex;
+  chunker: { min: number; maskBits: number; max: number };
+  packTarget: number | undefined;
+}
+
+const isJobId = (name: string) => z.uuid().safeParse(name).success;
+
+/**
+ * Snapshots as objects in an ObjectStore, in the format of docs/repository.md. A snapshot's name
+ * is the job id of the backup that made it (`snapshots/<job id>`). Without the catalog yet, the
+ * blob index is read from the pack headers when the repository is opened and kept in memory.
+ */
+export class ObjectRepository implements Repository {
+  #opened: Promise<OpenRepository> | undefined;
+
+  constructor(
+    readonly store: ObjectStore,
+    private readonly options: ObjectRepositoryOptions,
+  ) {}
+
+  async open(): Promise<void> {
+    await this.opened();
+  }
+
+  async backup(folder: string, request: BackupRequest): Promise<BackupResult> {
+    assertValidFolder(folder);
+    // The snapshot is named by it: checked before anything is read or written.
+    if (!isJobId(request.jobId))
+      throw new RangeError(`a job id is a UUID: got ${JSON.stringify(request.jobId)}`);
+    const repo = await this.opened();
+    const existing = await this.snapshotObject(request.jobId);
+    const adopted = existing && existing.folder === folder ? resultOf(existing) : null;
+    if (adopted) return adopted;
+    const parent = (await this.snapshotsOf(repo, folder)).at(-1)?.object ?? null;
+    return backupInto(repo, folder, request, parent);
+  }
+
+  async verify(snapshot: string, options: ReadRequest = {}): Promise<VerifyResult> {
+    const started = performance.now();
+    const repo = await this.opened();
+    const object = await this.located(snapshot);
+    const totals = await readSnapshotTree(repo, object, { ...options, write: null });
+    return { ...totals, durationMs: Math.round(performance.now() - started) };
+  }
+
+  /**
+   * Decodes the snapshot (or the path asked for) into a private directory first, every blob
+   * authenticated before its bytes are written there, then hands it to the restore the local tree
+   * uses, which applies the same target rules and places it without overwriting.
+   */
+  async restore(snapshot: string, options: RestoreRequest): Promise<RestoreResult> {
+    checkRestoreRequest(snapshot, options);
+    const repo = await this.opened();
+    const object = await this.located(snapshot);
+    const scratch = await fsp.mkdtemp(path.join(tmpdir(), 'strongbox-restore-'));
+    try {
+      const dir = path.join(scratch, 'tree');
+      const selected = options.path ? options.path.split('/') : [];
+      await readSnapshotTree(repo, object, { signal: options.signal, write: dir, selected });
+      return await restoreTree({ snapshot, dir }, options);
+    } finally {
+      await removeTree(scratch);
+    }
+  }
+
+  async listSnapshots(folder: string): Promise<SnapshotEntry[]> {
+    assertValidFolder(folder);
+    const repo = await this.opened();
+    return (await this.snapshotsOf(repo, folder)).map(({ object }) => entryOf(object));
+  }
+
+  async snapshotExists(snapshot: string): Promise<boolean> {
+    await this.opened();
+    if (!isJobId(snapshot)) return false;
+    return (await this.store.head(snapshotPath(snapshot))) !== undefined;
+  }
+
+  /** Deletes the snapshot objects; the packs they alone referenced stay until a later maintenance. */
+  async forget(folder: string, policy: RetentionPolicy): Promise<RetentionResult> {
+    assertValidFolder(folder);
+    const repo = await this.opened();
+    const newestFirst = (await this.snapshotsOf(repo, folder)).map(({ object }) => entryOf(object)).reverse();
+    const keep = selectKept(newestFirst, policy);
+    const result: RetentionResult = { kept: [], pruned: [] };
+    for (const s of newestFirst) {
+      if (keep.has(s)) {
+        result.kept.push(s.snapshot);
+        continue;
+      }
+      await this.store.delete(snapshotPath(s.snapshot));
+      result.pruned.push(s.snapshot);
+    }
+    return result;
+  }
+
+  /** A backup leaves nothing to sweep here: it writes whole packs and commits with one object. */
+  async sweep(folder: string): Promise<string[]> {
+    assertValidFolder(folder);
+    await this.opened();
+    return [];
+  }
+
+  async listFolders(): Promise<string[]> {
+    const repo = await this.opened();
+    return [...new Set((await this.allSnapshots(repo)).map((object) => object.folder))];
+  }
+
+  private opened(): Promise<OpenRepository> {
+    this.#opened ??= this.load().catch((error: unknown) => {
+      this.#opened = undefined;
+      throw error;
+    });
+    return this.#opened;
+  }
+
+  /** Reads config and opens a key; on an empty store, creates both first. */
+  private async load(): Promise<OpenRepository> {
+    const store = this.store;
+    let configBytes = await store.get('config').catch(orNull);
+    if (configBytes === null) {
+      await this.create();
+      configBytes = await store.get('config');
+    }
+    const config = decodeConfig(configBytes);
+    let keys: MasterKeys | undefined;
+    let wrong: unknown;
+    for await (const { name } of store.list('keys/')) {
+      const keyId = name.slice('keys/'.length);
+      try {
+        keys = await openMasterKeys(await store.get(name), this.options.password, keyId, config.id);
+        break;
+      } catch (error) {
+        if (!(error instanceof EngineError && error.code === 'WRONG_PASSWORD')) throw error;
+        wrong = error;
+      }
+    }
+    if (!keys) {
+      if (wrong) throw wrong;
+      throw new EngineError('REPOSITORY_DAMAGED', 'Repository damaged: it has a config and no key');
+    }
+    const index = await BlobIndex.load(store, keys);
+    return { store, keys, index, chunker: config.chunker, packTarget: this.options.packTarget };
+  }
+
+  /** A new repository: its key object, then its config, written only if none is there. */
+  private async create(): Promise<void> {
+    for await (const { name } of this.store.list('')) {
+      throw new EngineError(
+        'UNKNOWN_LAYOUT',
+        `The store holds objects (${name}) but no config: it is not a repository`,
+      );
+    }
+    const config = newConfig();
+    const keys = createMasterKeys(config.id);
+    const keyId = newKeyId();
+    const keyName = `keys/${keyId}`;
+    const scrypt = this.options.scrypt;
+    await this.store.put(
+      keyName,
+      await sealMasterKeys(keys, this.options.password, keyId, scrypt ? { scrypt } : {}),
+    );
+    if ((await this.store.putIfAbsent('config', encodeConfig(config))) === 'exists') {
+      // Another process created it first: ours is a key of no repository.
+      await this.store.delete(keyName);
+    }
+  }
+
+  /** The snapshot object of a name, or NO_SUCH_SNAPSHOT. */
+  private async located(snapshot: string): Promise<SnapshotObject> {
+    const object = isJobId(snapshot) ? await this.snapshotObject(snapshot) : null;
+    if (!object) throw new EngineError('NO_SUCH_SNAPSHOT', `No such snapshot: ${snapshot}`);
+    return object;
+  }
+
+  private async snapshotObject(jobId: string): Promise<SnapshotObject | null> {
+    const { keys } = await this.opened();
+    if (!isJobId(jobId)) return null;
+    const sealed = await this.store.get(snapshotPath(jobId)).catch(orNull);
+    return sealed && openSnapshot(keys.data, jobId, sealed);
+  }
+
+  private async allSnapshots(repo: OpenRepository): Promise<SnapshotObject[]> {
+    const objects: SnapshotObject[] = [];
+    for await (const { name } of this.store.list('snapshots/')) {
+      const jobId = name.slice('snapshots/'.length);
+      const sealed = await this.store.get(name).catch(orNull);
+      if (sealed) objects.push(openSnapshot(repo.keys.data, jobId, sealed));
+    }
+    return objects;
+  }
+
+  /** The folder's snapshots, oldest first. */
+  private async snapshotsOf(repo: OpenRepository, folder: string): Promise<{ object: SnapshotObject }[]> {
+    return (await this.allSnapshots(repo))
+      .filter((object) => object.folder === folder)
+      .sort((a, b) => a.time.localeCompare(b.time) || a.jobId.localeCompare(b.jobId))
+      .map((object) => ({ object }));
+  }
+}
+
+function orNull(error: unknown): null {
+  if (error instanceof ObjectNotFoundError) return null;
+  throw toEngineError(error, 'reading the repository');
+}
+
+function entryOf(object: SnapshotObject): SnapshotEntry {
+  return { snapshot: object.jobId, time: new Date(object.time) };
+}
