@@ -209,6 +209,21 @@ describe.runIf(browserCheck.run)('the dashboard and /docs in Chromium', () => {
     await page.close();
   });
 
+  it("shows a client's failure as CODE: message, with no stack trace and no path of the server", async () => {
+    const failed = await backupOf('not-a-folder');
+    expect(failed.error.code).toBe('NO_SUCH_DIRECTORY');
+    const page = await signedIn.newPage();
+    await page.goto(`${stack.url}/admin/queues/queue/jobs?status=failed`);
+    await jobCard(page, failed.id).waitFor({ timeout: 30_000 });
+    await page
+      .getByText('NO_SUCH_DIRECTORY: No such directory: not-a-folder')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    // Nowhere on the page of failed jobs a stack trace: frames ("at …"), the files of the install.
+    expect(await page.locator('body').innerText()).not.toMatch(/\bat \S+ \(|dist\/|file:\/\//);
+    await page.close();
+  });
+
   it('retries a failed backup from its Retry button: it runs again as a new job, in GET /backups with a log row of its own', async () => {
     const failed = await backupOf('flaky');
     expect(failed.error.code).toBe('NO_SUCH_DIRECTORY');
