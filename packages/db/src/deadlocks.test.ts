@@ -18,9 +18,12 @@ import {
   markPruned,
   migrate,
   parseDatabaseUrl,
+  releaseFolderLease,
+  renewFolderLease,
   setSchedulePaused,
   startJob,
   TRANSACTION_ATTEMPTS,
+  takeFolderLease,
   updateProgress,
 } from './index.js';
 import { queuedKeyOf } from './jobs/insert-job.js';
@@ -310,8 +313,33 @@ describe('every write path against every other', () => {
         rounds(async () => answers.deleted.push(await deleteSchedule(db, schedules[0]?.id ?? ''))),
       ),
     ];
+    // Folder leases: N holders per folder take, renew and release, beside everything else.
+    const leaseOptions = { durationMs: 60_000 };
+    const taken: number[] = [];
+    actors.push(
+      ...FOLDERS.flatMap((folder, f) =>
+        Array.from({ length: N }, (_, h) =>
+          rounds(async () => {
+            const lease = await takeFolderLease(db, folder, `holder-${f}-${h}`, leaseOptions);
+            if (!lease) return;
+            taken.push(lease.token);
+            await renewFolderLease(db, lease, leaseOptions);
+            await releaseFolderLease(db, lease);
+          }),
+        ),
+      ),
+    );
     const outcomes = await Promise.allSettled(actors);
     expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+
+    // Every lease taken was released, and each take had a token of its own: a folder's token
+    // counts its takes.
+    const [leases] = await db.query<RowDataPacket[]>(
+      'SELECT SUM(holder IS NOT NULL) AS held, SUM(token) AS tokens FROM folder_lease',
+    );
+    expect(Number(leases[0]?.held)).toBe(0);
+    expect(Number(leases[0]?.tokens)).toBe(taken.length);
+    expect(taken.length).toBeGreaterThan(0);
 
     // At most one queued backup per folder, and it holds the folder's queued_key.
     const [perFolder] = await db.query<RowDataPacket[]>(
