@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { closedPort } from '../../testing/closed-port.js';
 import { ISO_DATE, startTestApp, type TestApp } from '../../testing/test-app.js';
 
@@ -77,7 +77,7 @@ describe('schedules', () => {
     ],
     [
       // The next 5th Monday of February is 29 February 2044 (then 2072): more than 10 years away
-      // from March 2034 back to March 2016.
+      // from the day the clock is set to below (it would not be from March 2034).
       'a cron expression that fires only in the far future',
       { folder: 'f', cron: '0 0 * 2 1#5', tz: 'Europe/Paris' },
       'The cron expression "0 0 * 2 1#5" does not fire within the next 10 years (time zone Europe/Paris)',
@@ -90,6 +90,11 @@ describe('schedules', () => {
   ])(
     'refuses %s with 400 INVALID_SCHEDULE saying what is wrong, and records nothing',
     async (_, body, message) => {
+      // The clock alone is set (no timer is faked), so that "the next 10 years" stays the same years.
+      vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-06T12:00:00Z') });
+      onTestFinished(() => {
+        vi.useRealTimers();
+      });
       const before = await rows();
       const response = await create(body);
       expect(response.statusCode).toBe(400);
