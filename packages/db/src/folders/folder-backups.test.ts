@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@strongbox/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@strongbox/services/testing';
+import { describe, expect, it } from 'vitest';
 import {
   connectDatabase,
-  type Db,
   failureCounts,
   finishJob,
   insertJob,
@@ -12,20 +11,9 @@ import {
   startJob,
 } from '../index.js';
 import { migrateBefore } from '../testing/migrate-before.js';
+import { useMigratedDatabase } from '../testing/migrated-database.js';
 
-let database: TestDatabase;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = await connectDatabase(database.url);
-  await migrate(db);
-});
-
-afterAll(async () => {
-  await db?.end();
-  await database?.drop();
-});
+const fixture = useMigratedDatabase();
 
 const success = (snapshot: string) => ({
   status: 'succeeded' as const,
@@ -46,9 +34,9 @@ const failure = (code: string) => ({ status: 'failed' as const, error: { code, m
 
 /** Runs a backup of `folder` to the given end, as a worker does; answers when it ended. */
 async function backup(folder: string, end: Parameters<typeof finishJob>[2]): Promise<Date> {
-  const { job } = await insertJob(db, { kind: 'backup', folder });
-  await startJob(db, job.id, 'test:1');
-  const ended = await finishJob(db, job.id, end);
+  const { job } = await insertJob(fixture.db, { kind: 'backup', folder });
+  await startJob(fixture.db, job.id, 'test:1');
+  const ended = await finishJob(fixture.db, job.id, end);
   return new Date(ended?.finishedAt ?? '');
 }
 
@@ -59,23 +47,27 @@ describe('per-folder backup times and failures by code (migration 0011)', () => 
     const failedAt = await backup('f/a', failure('NO_SPACE'));
     const lastSuccess = await backup('f/a', success('f/a/2'));
     const neverOk = await backup('f/b', failure('NO_SUCH_DIRECTORY'));
-    const cancelled = await insertJob(db, { kind: 'backup', folder: 'f/c' });
-    await finishJob(db, cancelled.job.id, {
+    const cancelled = await insertJob(fixture.db, { kind: 'backup', folder: 'f/c' });
+    await finishJob(fixture.db, cancelled.job.id, {
       status: 'cancelled',
       error: { code: 'CANCELLED', message: 'x' },
     });
-    const verify = await insertJob(db, { kind: 'verify', folder: 'f/a', params: { backupId: randomUUID() } });
-    await startJob(db, verify.job.id, 'test:1');
-    await finishJob(db, verify.job.id, failure('SNAPSHOT_CORRUPT'));
+    const verify = await insertJob(fixture.db, {
+      kind: 'verify',
+      folder: 'f/a',
+      params: { backupId: randomUUID() },
+    });
+    await startJob(fixture.db, verify.job.id, 'test:1');
+    await finishJob(fixture.db, verify.job.id, failure('SNAPSHOT_CORRUPT'));
 
-    expect(await listFolderBackups(db, 10)).toEqual({
+    expect(await listFolderBackups(fixture.db, 10)).toEqual({
       folders: [
         { folder: 'f/b', lastSuccessAt: null, lastFailureAt: neverOk },
         { folder: 'f/a', lastSuccessAt: lastSuccess, lastFailureAt: failedAt },
       ],
       omitted: 0,
     });
-    expect(await failureCounts(db)).toEqual([
+    expect(await failureCounts(fixture.db)).toEqual([
       { kind: 'backup', code: 'NO_SPACE', failures: 1 },
       { kind: 'backup', code: 'NO_SUCH_DIRECTORY', failures: 1 },
       { kind: 'verify', code: 'SNAPSHOT_CORRUPT', failures: 1 },
@@ -85,10 +77,10 @@ describe('per-folder backup times and failures by code (migration 0011)', () => 
   it('lists at most the limit, the folders whose newest success is oldest first, and counts the rest', async () => {
     await backup('f/d', success('f/d/1'));
     await backup('f/e', success('f/e/1'));
-    const page = await listFolderBackups(db, 2);
+    const page = await listFolderBackups(fixture.db, 2);
     expect(page.folders.map((row) => row.folder)).toEqual(['f/b', 'f/a']);
     expect(page.omitted).toBe(2);
-    expect((await listFolderBackups(db, 4)).omitted).toBe(0);
+    expect((await listFolderBackups(fixture.db, 4)).omitted).toBe(0);
   });
 
   it('starts, when migration 0011 runs, from the jobs recorded before it', async () => {

@@ -1,29 +1,16 @@
-import { createTestDatabase, type TestDatabase } from '@strongbox/services/testing';
 import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type Db, migrate } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { useMigratedDatabase } from '../testing/migrated-database.js';
 import { releaseFolderLease, renewFolderLease, takeFolderLease } from './folder-lease.js';
 
-let database: TestDatabase;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = await connectDatabase(database.url);
-  await migrate(db);
-});
-
-afterAll(async () => {
-  await db?.end();
-  await database?.drop();
-});
+const fixture = useMigratedDatabase();
 
 const MINUTE = { durationMs: 60_000 };
 // A lease of no duration has expired as soon as it is taken: the next take steals it, no waiting.
 const EXPIRED = { durationMs: 0 };
 
 async function row(folder: string) {
-  const [rows] = await db.query<RowDataPacket[]>(
+  const [rows] = await fixture.db.query<RowDataPacket[]>(
     'SELECT folder, holder, token, expires_at > UTC_TIMESTAMP(3) AS live FROM folder_lease WHERE folder_key = SHA2(?, 256)',
     [folder],
   );
@@ -32,18 +19,18 @@ async function row(folder: string) {
 
 describe('the folder lease (migration 0012)', () => {
   it('is taken by one holder at a time, with fencing token 1 the first time', async () => {
-    expect(await takeFolderLease(db, 'lease/one', 'a', MINUTE)).toEqual({
+    expect(await takeFolderLease(fixture.db, 'lease/one', 'a', MINUTE)).toEqual({
       folder: 'lease/one',
       holder: 'a',
       token: 1,
     });
-    expect(await takeFolderLease(db, 'lease/one', 'b', MINUTE)).toBeNull();
+    expect(await takeFolderLease(fixture.db, 'lease/one', 'b', MINUTE)).toBeNull();
     expect(await row('lease/one')).toEqual([{ folder: 'lease/one', holder: 'a', token: 1, live: 1 }]);
   });
 
   it('is taken again by the same holder, as when the answer to its take was lost, with a new token', async () => {
-    expect(await takeFolderLease(db, 'lease/again', 'a', MINUTE)).toMatchObject({ token: 1 });
-    expect(await takeFolderLease(db, 'lease/again', 'a', MINUTE)).toEqual({
+    expect(await takeFolderLease(fixture.db, 'lease/again', 'a', MINUTE)).toMatchObject({ token: 1 });
+    expect(await takeFolderLease(fixture.db, 'lease/again', 'a', MINUTE)).toEqual({
       folder: 'lease/again',
       holder: 'a',
       token: 2,
@@ -51,31 +38,31 @@ describe('the folder lease (migration 0012)', () => {
   });
 
   it('is renewed by its holder, even after it expired while nobody took it', async () => {
-    const lease = (await takeFolderLease(db, 'lease/renew', 'a', EXPIRED))!;
+    const lease = (await takeFolderLease(fixture.db, 'lease/renew', 'a', EXPIRED))!;
     expect((await row('lease/renew'))[0]?.live).toBe(0);
-    expect(await renewFolderLease(db, lease, MINUTE)).toBe(true);
+    expect(await renewFolderLease(fixture.db, lease, MINUTE)).toBe(true);
     expect(await row('lease/renew')).toEqual([{ folder: 'lease/renew', holder: 'a', token: 1, live: 1 }]);
-    expect(await takeFolderLease(db, 'lease/renew', 'b', MINUTE)).toBeNull();
+    expect(await takeFolderLease(fixture.db, 'lease/renew', 'b', MINUTE)).toBeNull();
   });
 
   it('is stolen once expired, with the next token; the old holder can then neither renew nor release it', async () => {
-    const first = (await takeFolderLease(db, 'lease/steal', 'a', EXPIRED))!;
-    const second = await takeFolderLease(db, 'lease/steal', 'b', MINUTE);
+    const first = (await takeFolderLease(fixture.db, 'lease/steal', 'a', EXPIRED))!;
+    const second = await takeFolderLease(fixture.db, 'lease/steal', 'b', MINUTE);
     expect(second).toEqual({ folder: 'lease/steal', holder: 'b', token: 2 });
     // The fence: a renewal asks for the token it was given, and that token is no longer the lease's.
-    expect(await renewFolderLease(db, first, MINUTE)).toBe(false);
-    expect(await releaseFolderLease(db, first)).toBe(false);
+    expect(await renewFolderLease(fixture.db, first, MINUTE)).toBe(false);
+    expect(await releaseFolderLease(fixture.db, first)).toBe(false);
     expect(await row('lease/steal')).toEqual([{ folder: 'lease/steal', holder: 'b', token: 2, live: 1 }]);
   });
 
   it('is free at once when released, and its token goes on growing', async () => {
-    const first = (await takeFolderLease(db, 'lease/release', 'a', MINUTE))!;
-    expect(await releaseFolderLease(db, first)).toBe(true);
+    const first = (await takeFolderLease(fixture.db, 'lease/release', 'a', MINUTE))!;
+    expect(await releaseFolderLease(fixture.db, first)).toBe(true);
     expect(await row('lease/release')).toEqual([
       { folder: 'lease/release', holder: null, token: 1, live: 0 },
     ]);
-    expect(await renewFolderLease(db, first, MINUTE)).toBe(false);
-    expect(await takeFolderLease(db, 'lease/release', 'b', MINUTE)).toEqual({
+    expect(await renewFolderLease(fixture.db, first, MINUTE)).toBe(false);
+    expect(await takeFolderLease(fixture.db, 'lease/release', 'b', MINUTE)).toEqual({
       folder: 'lease/release',
       holder: 'b',
       token: 2,
@@ -83,8 +70,8 @@ describe('the folder lease (migration 0012)', () => {
   });
 
   it('of one folder leaves every other folder free', async () => {
-    await takeFolderLease(db, 'lease/x', 'a', MINUTE);
-    expect(await takeFolderLease(db, 'lease/x/y', 'b', MINUTE)).toEqual({
+    await takeFolderLease(fixture.db, 'lease/x', 'a', MINUTE);
+    expect(await takeFolderLease(fixture.db, 'lease/x/y', 'b', MINUTE)).toEqual({
       folder: 'lease/x/y',
       holder: 'b',
       token: 1,
