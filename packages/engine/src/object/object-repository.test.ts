@@ -183,6 +183,23 @@ describe('object repository', () => {
     expect(await names(store, 'data/')).toEqual(data);
   });
 
+  it('counts in its result the chunks it stored (bytes before and after compression and sealing) and those it reused', async () => {
+    const random = pseudoRandom(100_000, 'counted');
+    await writeTree(ws.src, {
+      'one/r.bin': random,
+      'one/z.txt': 'a'.repeat(200_000),
+      'two/copy.bin': random,
+    });
+    const first = await backup('one');
+    expect(first).toMatchObject({ newChunks: 2, reusedChunks: 0, newBytes: 300_000 });
+    // The random chunk is stored as it is: a flags byte, a 12-byte nonce and a 16-byte tag around it;
+    // the repeated one deflates to a few hundred bytes.
+    expect(first.storedBytes).toBeGreaterThan(100_029);
+    expect(first.storedBytes).toBeLessThan(100_029 + 1_000);
+    expect(await backup('one')).toMatchObject({ newChunks: 0, reusedChunks: 2, newBytes: 0, storedBytes: 0 });
+    expect(await backup('two')).toMatchObject({ newChunks: 0, reusedChunks: 1, newBytes: 0, storedBytes: 0 });
+  });
+
   it('takes a file whose size, mtime and inode match the parent snapshot from it without reading it', async () => {
     const file = path.join(ws.src, 'docs/a.txt');
     await writeTree(ws.src, { 'docs/a.txt': 'first' });
