@@ -36,15 +36,15 @@ export { insertLog, type NewLogEntry } from './logs/insert-log.js';
 export { insertLogs } from './logs/insert-logs.js';
 export { type ListLogsQuery, listLogs } from './logs/list-logs.js';
 export { type MigrateOptions, migrate } from './migrate.js';
-export {
-  type ListSnapshotsQuery,
-  latestSnapshot,
-  listSnapshots,
-} from './snapshots/list-snapshots.js';
 export { getSchedule } from './schedules/get-schedule.js';
 export { insertSchedule } from './schedules/insert-schedule.js';
 export { type ListSchedulesQuery, listSchedules } from './schedules/list-schedules.js';
 export { deleteSchedule, setSchedulePaused } from './schedules/update-schedule.js';
 export { type SeedHistoryOptions, seedHistory } from './seed/seed-history.js';
+export {
+  type ListSnapshotsQuery,
+  latestSnapshot,
+  listSnapshots,
+} from './snapshots/list-snapshots.js';
 export { getStats } from './stats/get-stats.js';
 export { lastBackupSuccess } from './stats/last-success.js';

@@ -176,7 +176,9 @@ describe(`query plans on ${JOBS.toLocaleString('en')} jobs and audit rows`, () =
     const rest = await listSnapshots(db, { folder: 'seed/7', limit: 50, cursor: first.nextCursor ?? '' });
     expect([rest.items.length, rest.nextCursor]).toEqual([50, null]);
     for (const cursor of [undefined, first.nextCursor ?? '']) {
-      const plans = await plansOf((noting) => listSnapshots(noting, { folder: 'seed/7', limit: 100, cursor }));
+      const plans = await plansOf((noting) =>
+        listSnapshots(noting, { folder: 'seed/7', limit: 100, cursor }),
+      );
       expectIndexOrder(plans);
       expect(plans.flat().map((step) => step.key)).toEqual(['backup_job_folder_snapshots']);
     }
