@@ -175,6 +175,7 @@ describe('GET /folders/{folder}/snapshots', () => {
 
   it('refuses a folder that breaks the folder rule with 400 INVALID_FOLDER, however long it is', async () => {
     const cases = [
+      ['', 'The folder must not be empty: got ""'],
       ['..%2Fetc', 'The folder must not have "." or ".." segments: got "../etc"'],
       ['%2Fetc', 'The folder must be relative to the source root, not absolute: got "/etc"'],
       ['a%2F%2Fb', 'The folder must not have empty segments (leading, trailing or double "/"): got "a//b"'],
