@@ -80,7 +80,8 @@ describe('object repository', () => {
     expect(error).toBeInstanceOf(EngineError);
     expect(error).toMatchObject({
       code: 'UNKNOWN_LAYOUT',
-      message: 'The store holds objects (snapshots/left-over) but no config: it is not a repository',
+      message:
+        'The store holds objects (snapshots/left-over) but no config: it is not a repository (repository file://)',
     });
     expect(await names(store, '')).toEqual(['snapshots/left-over']);
   });

@@ -20,6 +20,7 @@ import { checkRestoreRequest, restoreTree } from '../restore.js';
 import { selectKept } from '../retention.js';
 import { assertValidFolder } from '../validate-folder.js';
 import { decodeConfig, encodeConfig, newConfig } from './config.js';
+import { FileStore } from './file-store.js';
 import {
   createMasterKeys,
   type MasterKeys,
@@ -29,8 +30,9 @@ import {
 } from './master-keys.js';
 import { backupInto, resultOf } from './object-backup.js';
 import { BlobIndex } from './object-index.js';
+import { markReferenced, packsOutside } from './object-mark.js';
 import { readSnapshotTree } from './object-read.js';
-import { ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import { type ObjectEntry, ObjectNotFoundError, type ObjectStore } from './object-store.js';
 import { openSnapshot, type SnapshotObject, snapshotPath } from './snapshot-object.js';
 
 export interface ObjectRepositoryOptions {
@@ -141,6 +143,20 @@ export class ObjectRepository implements Repository {
     return result;
   }
 
+  /**
+   * The packs that no snapshot references: those a backup stored before it stopped without
+   * committing (a killed worker, an outage past the retries), and those that only forgotten
+   * snapshots used. Read-only: it deletes nothing, and is the mark phase a prune reuses. It marks
+   * every blob reachable from every snapshot's trees, then reads each pack's header and names the
+   * packs that hold none of them (see docs/repository.md, "Failures"). A pack that a backup running
+   * now has stored is in the answer too until that backup commits, so the answer is a count, not a
+   * licence to delete. A snapshot whose trees cannot be read stops it with REPOSITORY_DAMAGED.
+   */
+  async unreferencedPacks(): Promise<ObjectEntry[]> {
+    const repo = await this.opened();
+    return packsOutside(repo, await markReferenced(repo, await this.allSnapshots(repo)));
+  }
+
   /** A backup leaves nothing to sweep here: it writes whole packs and commits with one object. */
   async sweep(folder: string): Promise<string[]> {
     assertValidFolder(folder);
@@ -161,9 +177,26 @@ export class ObjectRepository implements Repository {
     return this.#opened;
   }
 
-  /** Reads config and opens a key; on an empty store, creates both first. */
+  /**
+   * Reads config and opens a key; on an empty store, creates both first. What refuses the
+   * repository as a whole (a wrong password, an unknown format version, a damaged config, key or
+   * pack header) says which repository, once, here.
+   */
   private async load(): Promise<OpenRepository> {
-    const store = this.store;
+    try {
+      return await this.loadFrom(this.store);
+    } catch (error) {
+      if (error instanceof EngineError && REFUSALS_AT_OPEN.has(error.code)) {
+        throw new EngineError(error.code, `${error.message} (repository ${nameOf(this.store)})`, {
+          transient: error.transient,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async loadFrom(store: ObjectStore): Promise<OpenRepository> {
     let configBytes = await store.get('config').catch(orNull);
     if (configBytes === null) {
       await this.create();
@@ -244,6 +277,21 @@ export class ObjectRepository implements Repository {
       .sort((a, b) => a.time.localeCompare(b.time) || a.jobId.localeCompare(b.jobId))
       .map((object) => ({ object }));
   }
+}
+
+// REPOSITORY_UNAVAILABLE is left as the store said it: it names the bucket and endpoint already.
+const REFUSALS_AT_OPEN = new Set<EngineError['code']>([
+  'WRONG_PASSWORD',
+  'UNKNOWN_LAYOUT',
+  'REPOSITORY_DAMAGED',
+]);
+
+/**
+ * How a message names the repository: an S3 store's bucket, prefix and endpoint; a directory only as
+ * "file://", since these messages reach clients and name no path of the server (docs/engine.md).
+ */
+function nameOf(store: ObjectStore): string {
+  return store instanceof FileStore ? 'file://' : String(store);
 }
 
 function orNull(error: unknown): null {
