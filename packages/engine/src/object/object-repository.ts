@@ -81,7 +81,10 @@ export class ObjectRepository implements Repository {
     const existing = await this.snapshotObject(request.jobId);
     const adopted = existing && existing.folder === folder ? resultOf(existing) : null;
     if (adopted) return adopted;
-    const parent = (await this.snapshotsOf(repo, folder)).at(-1)?.object ?? null;
+    // A snapshot object that fails authentication may have been this folder's latest or not: the
+    // backup goes on without it, reading every file (a parent only spares reads), rather than
+    // letting one damaged object stop the backups of every folder.
+    const parent = (await this.snapshotsOf(repo, folder, { skipDamaged: true })).at(-1)?.object ?? null;
     return backupInto(repo, folder, request, parent);
   }
 
@@ -260,19 +263,33 @@ export class ObjectRepository implements Repository {
     return sealed && openSnapshot(keys.data, jobId, sealed);
   }
 
-  private async allSnapshots(repo: OpenRepository): Promise<SnapshotObject[]> {
+  /**
+   * Every snapshot, each authenticated; one that fails is REPOSITORY_DAMAGED naming it, unless
+   * `skipDamaged` (only where leaving it out is always safe: never for listing, retention or marking).
+   */
+  private async allSnapshots(repo: OpenRepository, { skipDamaged = false } = {}): Promise<SnapshotObject[]> {
     const objects: SnapshotObject[] = [];
     for await (const { name } of this.store.list('snapshots/')) {
       const jobId = name.slice('snapshots/'.length);
       const sealed = await this.store.get(name).catch(orNull);
-      if (sealed) objects.push(openSnapshot(repo.keys.data, jobId, sealed));
+      if (!sealed) continue;
+      try {
+        objects.push(openSnapshot(repo.keys.data, jobId, sealed));
+      } catch (error) {
+        if (!(skipDamaged && error instanceof EngineError && error.code === 'REPOSITORY_DAMAGED'))
+          throw error;
+      }
     }
     return objects;
   }
 
   /** The folder's snapshots, oldest first. */
-  private async snapshotsOf(repo: OpenRepository, folder: string): Promise<{ object: SnapshotObject }[]> {
-    return (await this.allSnapshots(repo))
+  private async snapshotsOf(
+    repo: OpenRepository,
+    folder: string,
+    options: { skipDamaged?: boolean } = {},
+  ): Promise<{ object: SnapshotObject }[]> {
+    return (await this.allSnapshots(repo, options))
       .filter((object) => object.folder === folder)
       .sort((a, b) => a.time.localeCompare(b.time) || a.jobId.localeCompare(b.jobId))
       .map((object) => ({ object }));

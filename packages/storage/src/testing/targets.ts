@@ -94,3 +94,19 @@ export async function writeFiles(root: string, files: Record<string, string | Bu
     await fsp.writeFile(at, content);
   }
 }
+
+/** The store with every name it is asked to `put` (not putIfAbsent) recorded in `names`, in order. */
+export function recordingPuts(store: ObjectStore, names: string[]): ObjectStore {
+  return {
+    put: async (name, bytes) => {
+      await store.put(name, bytes);
+      names.push(name);
+    },
+    putIfAbsent: (name, bytes) => store.putIfAbsent(name, bytes),
+    get: (name) => store.get(name),
+    getRange: (name, offset, length) => store.getRange(name, offset, length),
+    head: (name) => store.head(name),
+    list: (prefix) => store.list(prefix),
+    delete: (name) => store.delete(name),
+  };
+}
