@@ -63,7 +63,7 @@ describe('object repository', () => {
     await ws.cleanup();
   });
 
-  const backup = (folder: string, extra: { beforeCommit?: () => Promise<void> } = {}) =>
+  const backup = (folder: string, extra: { beforeCommit?: () => Promise<void>; now?: Date } = {}) =>
     repository.backup(folder, { sourceRoot: ws.src, jobId: randomUUID(), ...extra });
 
   it('creates a repository on an empty store: a config and one key object', async () => {
@@ -234,6 +234,34 @@ describe('object repository', () => {
     const refusal = new Error('lock lost');
     expect(await rejectionOf(backup('docs', { beforeCommit: () => Promise.reject(refusal) }))).toBe(refusal);
     expect(await names(store, 'snapshots/')).toEqual([]);
+  });
+
+  it('counts as unreferenced the packs only a forgotten snapshot used, not those a kept one shares, and deletes nothing', async () => {
+    await writeTree(ws.src, { 'docs/kept.txt': 'kept in both' });
+    await backup('docs', { now: new Date('2026-01-01T00:00:00Z') });
+    const firstPacks = await names(store, '');
+    await writeTree(ws.src, { 'docs/later.txt': 'only in the second' });
+    await backup('docs', { now: new Date('2026-01-02T00:00:00Z') });
+    expect(await repository.unreferencedPacks()).toEqual([]);
+
+    await fsp.rm(path.join(ws.src, 'docs/later.txt'));
+    const third = await backup('docs', { now: new Date('2026-01-03T00:00:00Z') });
+    expect(await repository.forget('docs', { keepLast: 1, keepDaily: 0 })).toMatchObject({
+      kept: [third.snapshot],
+    });
+    // The third snapshot's root tree is the first's again, and kept.txt's pack is shared: what only
+    // the second used is its data pack (later.txt) and its tree pack.
+    const secondOnly = (await names(store, '')).filter(
+      (name) => !firstPacks.includes(name) && !name.startsWith('snapshots/'),
+    );
+    expect(secondOnly.map((name) => name.slice(0, 5)).sort()).toEqual(['data/', 'tree/']);
+    const before = await names(store, '');
+    const unreferenced = await repository.unreferencedPacks();
+    expect(unreferenced.map((pack) => pack.name)).toEqual(secondOnly.sort());
+    expect(unreferenced.map((pack) => pack.size)).toEqual(
+      await Promise.all(secondOnly.sort().map(async (name) => (await store.head(name))!)),
+    );
+    expect(await names(store, '')).toEqual(before);
   });
 
   it('answers a snapshot name of a job, snapshots/<job id>, and sweeps nothing', async () => {
