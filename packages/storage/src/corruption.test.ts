@@ -159,5 +159,13 @@ describe.each(kinds)('a damaged object in a repository on %s', (kind) => {
     const again = await writer.backup('docs', { sourceRoot: target.sourceRoot, jobId: randomUUID() });
     expect(again).toMatchObject({ files: 2, copiedFiles: 0, linkedFiles: 2 });
     expect(await writer.verify(again.snapshot)).toMatchObject({ files: 2 });
+    // What must see every snapshot to be right says which one it cannot read.
+    const damaged = {
+      code: 'REPOSITORY_DAMAGED',
+      message: `Repository damaged: snapshot ${jobId} failed authentication: it is damaged, or was altered or moved`,
+    };
+    expect(await refusal(writer.listSnapshots('other'))).toMatchObject(damaged);
+    expect(await refusal(writer.forget('docs', { keepLast: 1, keepDaily: 0 }))).toMatchObject(damaged);
+    expect(await refusal(writer.unreferencedPacks())).toMatchObject(damaged);
   });
 });
