@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { EngineError } from '@strongbox/engine';
 import { ObjectRepository, type ObjectStore } from '@strongbox/engine/object';
 import { checkS3 } from '@strongbox/services/testing';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   createTarget,
+  engineRejection,
   objectNames,
   recordingPuts,
   TEST_PASSWORD,
@@ -19,16 +19,6 @@ const s3 = checkS3({ ci: process.env.CI === 'true', endpoint: inject('s3Endpoint
 if (!s3.run) console.warn(s3.reason);
 const endpoint = s3.run ? s3.endpoint : '';
 const kinds = s3.run ? (['file', 's3'] as const) : (['file'] as const);
-
-/** The rejection of a promise that must reject, an EngineError. */
-async function refusal(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  return error as EngineError;
-}
 
 describe.each(kinds)('a damaged object in a repository on %s', (kind) => {
   let target: TestTarget;
@@ -75,9 +65,9 @@ describe.each(kinds)('a damaged object in a repository on %s', (kind) => {
   };
   /** Verify and restore both refuse with `expected`, and the restore target is never created. */
   const bothRefuse = async (reader: ObjectRepository, expected: { code: string; message: string }) => {
-    expect(await refusal(reader.verify(jobId))).toMatchObject(expected);
+    expect(await engineRejection(reader.verify(jobId))).toMatchObject(expected);
     expect(
-      await refusal(reader.restore(jobId, { sourceRoot: target.sourceRoot, target: 'back' })),
+      await engineRejection(reader.restore(jobId, { sourceRoot: target.sourceRoot, target: 'back' })),
     ).toMatchObject(expected);
     await expect(fsp.stat(restoreTarget())).rejects.toMatchObject({ code: 'ENOENT' });
   };
@@ -89,7 +79,7 @@ describe.each(kinds)('a damaged object in a repository on %s', (kind) => {
     await bothRefuse(repository, corrupt);
     const fresh = await target.repository();
     await bothRefuse(fresh, corrupt);
-    expect((await refusal(fresh.verify(jobId))).details).toEqual({ paths: ['sub/bad.txt'] });
+    expect((await engineRejection(fresh.verify(jobId))).details).toEqual({ paths: ['sub/bad.txt'] });
     await fresh.restore(jobId, { sourceRoot: target.sourceRoot, target: 'back', path: 'good.txt' });
     expect(await fsp.readFile(restoreTarget(), 'utf8')).toBe('good content, authentic');
   });
@@ -102,7 +92,7 @@ describe.each(kinds)('a damaged object in a repository on %s', (kind) => {
       message: `Snapshot ${jobId} is corrupt: sub/bad.txt`,
     });
     // Its trailer is gone: the pack's blobs cannot be listed, and a new reader refuses to guess.
-    expect(await refusal((await target.repository()).open())).toMatchObject({
+    expect(await engineRejection((await target.repository()).open())).toMatchObject({
       code: 'REPOSITORY_DAMAGED',
       message: expect.stringContaining(`pack ${packs.bad}`),
     });
@@ -164,8 +154,10 @@ describe.each(kinds)('a damaged object in a repository on %s', (kind) => {
       code: 'REPOSITORY_DAMAGED',
       message: `Repository damaged: snapshot ${jobId} failed authentication: it is damaged, or was altered or moved`,
     };
-    expect(await refusal(writer.listSnapshots('other'))).toMatchObject(damaged);
-    expect(await refusal(writer.forget('docs', { keepLast: 1, keepDaily: 0 }))).toMatchObject(damaged);
-    expect(await refusal(writer.unreferencedPacks())).toMatchObject(damaged);
+    expect(await engineRejection(writer.listSnapshots('other'))).toMatchObject(damaged);
+    expect(await engineRejection(writer.forget('docs', { keepLast: 1, keepDaily: 0 }))).toMatchObject(
+      damaged,
+    );
+    expect(await engineRejection(writer.unreferencedPacks())).toMatchObject(damaged);
   });
 });

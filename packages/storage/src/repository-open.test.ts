@@ -1,25 +1,21 @@
-import { EngineError } from '@strongbox/engine';
 import { FileStore, ObjectRepository } from '@strongbox/engine/object';
 import { checkS3 } from '@strongbox/services/testing';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createTestBucket, type TestBucket } from './testing/bucket.js';
 import { type FaultyProxy, startFaultyProxy } from './testing/faulty-proxy.js';
-import { createTarget, objectNames, TEST_PASSWORD, TEST_SCRYPT, type TestTarget } from './testing/targets.js';
+import {
+  createTarget,
+  engineRejection,
+  objectNames,
+  TEST_PASSWORD,
+  TEST_SCRYPT,
+  type TestTarget,
+} from './testing/targets.js';
 
 const s3 = checkS3({ ci: process.env.CI === 'true', endpoint: inject('s3Endpoint') });
 if (!s3.run) console.warn(s3.reason);
 const endpoint = s3.run ? s3.endpoint : '';
 const kinds = s3.run ? (['file', 's3'] as const) : (['file'] as const);
-
-/** The rejection of a promise that must reject. */
-async function refusal(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  return error as EngineError;
-}
 
 describe.each(kinds)('opening an object repository on %s that is not usable', (kind) => {
   let target: TestTarget;
@@ -35,7 +31,7 @@ describe.each(kinds)('opening an object repository on %s that is not usable', (k
   it('refuses a wrong password once, with WRONG_PASSWORD naming the repository and never the password', async () => {
     await (await target.repository()).open();
     const before = await objectNames(await target.store(), '');
-    const error = await refusal((await target.repository({ password: 'Tr0ub4dor&3' })).open());
+    const error = await engineRejection((await target.repository({ password: 'Tr0ub4dor&3' })).open());
     const [key] = before.filter((name) => name.startsWith('keys/'));
     expect(error).toMatchObject({
       code: 'WRONG_PASSWORD',
@@ -50,7 +46,7 @@ describe.each(kinds)('opening an object repository on %s that is not usable', (k
   it('refuses an unknown format version with UNKNOWN_LAYOUT before it looks for a key, and writes nothing', async () => {
     const store = await target.store();
     await store.put('config', Buffer.from('{"version":2,"id":"from the future"}\n'));
-    const error = await refusal((await target.repository()).open());
+    const error = await engineRejection((await target.repository()).open());
     expect(error).toMatchObject({
       code: 'UNKNOWN_LAYOUT',
       transient: false,
@@ -65,7 +61,7 @@ describe.each(kinds)('opening an object repository on %s that is not usable', (k
     const [key] = await objectNames(store, 'keys/');
     const config = await store.get('config');
     await store.put('config', config.subarray(0, 20));
-    expect(await refusal((await target.repository()).open())).toMatchObject({
+    expect(await engineRejection((await target.repository()).open())).toMatchObject({
       code: 'REPOSITORY_DAMAGED',
       message: expect.stringMatching(/^Repository damaged: the repository config .*\(repository /),
     });
@@ -75,7 +71,7 @@ describe.each(kinds)('opening an object repository on %s that is not usable', (k
     flipped[flipped.length - 1]! ^= 1;
     await store.put(key!, Buffer.from(JSON.stringify({ ...sealed, sealed: flipped.toString('base64') })));
     // An altered key object cannot be told from a wrong password: the tag fails either way.
-    expect(await refusal((await target.repository()).open())).toMatchObject({
+    expect(await engineRejection((await target.repository()).open())).toMatchObject({
       code: 'WRONG_PASSWORD',
       message: `The repository password does not open key ${key!.slice(5)} (repository ${where()})`,
     });
@@ -84,7 +80,7 @@ describe.each(kinds)('opening an object repository on %s that is not usable', (k
 
 describe('opening an object repository whose location is missing', () => {
   it('refuses a file:// directory that does not exist with REPOSITORY_UNAVAILABLE, naming no server path', async () => {
-    const error = await refusal(FileStore.open('/nonexistent/strongbox-repository'));
+    const error = await engineRejection(FileStore.open('/nonexistent/strongbox-repository'));
     expect(error).toMatchObject({
       code: 'REPOSITORY_UNAVAILABLE',
       transient: false,
@@ -111,7 +107,7 @@ describe.runIf(s3.run)('opening an object repository on S3 that refuses us', () 
       password: TEST_PASSWORD,
       scrypt: TEST_SCRYPT,
     });
-    const error = await refusal(repository.open());
+    const error = await engineRejection(repository.open());
     expect(error).toMatchObject({
       code: 'REPOSITORY_UNAVAILABLE',
       transient: false,
@@ -119,7 +115,7 @@ describe.runIf(s3.run)('opening an object repository on S3 that refuses us', () 
     });
     expect(error.message).not.toContain(TEST_PASSWORD);
     // Every later call gives the same one message, and no job gets further.
-    expect(await refusal(repository.listFolders())).toMatchObject({ message: error.message });
+    expect(await engineRejection(repository.listFolders())).toMatchObject({ message: error.message });
     expect(await objectNames(bucket.store(), '')).toEqual([]);
   });
 
@@ -130,7 +126,7 @@ describe.runIf(s3.run)('opening an object repository on S3 that refuses us', () 
       password: TEST_PASSWORD,
       scrypt: TEST_SCRYPT,
     });
-    const error = await refusal(repository.open());
+    const error = await engineRejection(repository.open());
     expect(error).toMatchObject({
       code: 'REPOSITORY_UNAVAILABLE',
       transient: false,

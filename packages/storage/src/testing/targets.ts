@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { EngineError } from '@strongbox/engine';
 import {
   FileStore,
   ObjectRepository,
@@ -109,4 +110,18 @@ export function recordingPuts(store: ObjectStore, names: string[]): ObjectStore 
     list: (prefix) => store.list(prefix),
     delete: (name) => store.delete(name),
   };
+}
+
+/** The rejection of a promise that must reject with an EngineError (the test fails otherwise). */
+export async function engineRejection(promise: Promise<unknown>): Promise<EngineError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof EngineError)) {
+    throw new Error(`expected an EngineError, got ${error === undefined ? 'a fulfilment' : String(error)}`, {
+      cause: error,
+    });
+  }
+  return error;
 }
