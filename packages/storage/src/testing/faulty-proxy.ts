@@ -61,13 +61,27 @@ const ERRORS: Record<'slow-down' | 'internal-error' | 'access-denied', [number, 
   'access-denied': [403, 'AccessDenied', 'Access Denied'],
 };
 
+export interface FaultyProxyOptions {
+  /**
+   * Passes conditional writes (`If-None-Match: *`) of one key to the server one at a time, each
+   * once the one before it was answered. moto_server checks the condition and then stores in two
+   * steps, on threads, so under load two racing writers can both be told 200; S3 decides them
+   * atomically, and this gives a test that guarantee while the writers still race to the proxy.
+   * @defaultValue false
+   */
+  serializeConditionalWrites?: boolean;
+}
+
 /**
  * A plain HTTP proxy in front of an S3 server (moto_server in tests) that passes every request on,
  * except those a rule picks, which it answers with an S3 error, a reset connection or a lost
  * answer. Each rule counts the requests it matched, so "the third PutObject" or "every request
  * until healed" are rules; nothing depends on time.
  */
-export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
+export async function startFaultyProxy(
+  target: string,
+  options: FaultyProxyOptions = {},
+): Promise<FaultyProxy> {
   const upstream = new URL(target);
   const log: ProxiedRequest[] = [];
   let rules: { rule: FaultRule; seen: number; failed: number }[] = [];
@@ -88,7 +102,23 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     return 'forwarded';
   };
 
-  const server = createServer((incoming: IncomingMessage, answer: ServerResponse) => {
+  const turns = new Map<string, Promise<void>>();
+  /** Waits for the conditional writes of `key` before this one; answers the release of this one. */
+  const turn = async (key: string): Promise<() => void> => {
+    const previous = turns.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    turns.set(
+      key,
+      previous.then(() => mine),
+    );
+    await previous;
+    return release;
+  };
+
+  const server = createServer(async (incoming: IncomingMessage, answer: ServerResponse) => {
     const described = describe(incoming);
     const entry: ProxiedRequest = { ...described, outcome: decide(described) };
     log.push(entry);
@@ -106,6 +136,10 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
         `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
       );
       return;
+    }
+    if (described.conditional && options.serializeConditionalWrites) {
+      const release = await turn(described.key);
+      answer.once('close', release);
     }
     const forward = request(
       {
