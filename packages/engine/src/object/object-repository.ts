@@ -308,7 +308,9 @@ const REFUSALS_AT_OPEN = new Set<EngineError['code']>([
  * "file://", since these messages reach clients and name no path of the server (docs/engine.md).
  */
 function nameOf(store: ObjectStore): string {
-  return store instanceof FileStore ? 'file://' : String(store);
+  if (store instanceof FileStore) return 'file://';
+  // A store that does not say what it is (a wrapper) is named by what it is not: no "[object Object]".
+  return store.toString === Object.prototype.toString ? 'its store' : String(store);
 }
 
 function orNull(error: unknown): null {
