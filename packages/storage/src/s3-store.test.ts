@@ -10,9 +10,18 @@ if (!s3.run) console.warn(s3.reason);
 const endpoint = s3.run ? s3.endpoint : '';
 
 describe.runIf(s3.run)('S3 store', () => {
+  // Through a proxy that hands moto_server racing conditional writes of one key one at a time, as
+  // S3 decides them (moto checks and stores in two steps; see FaultyProxyOptions).
   objectStoreContract('S3 store', async ({ pageSize }) => {
     const bucket = await createTestBucket(endpoint);
-    return { store: bucket.store({ prefix: 'repo/main', pageSize }), remove: () => bucket.remove() };
+    const serial = await startFaultyProxy(endpoint, { serializeConditionalWrites: true });
+    return {
+      store: bucket.store({ prefix: 'repo/main', pageSize, endpoint: serial.url }),
+      remove: async () => {
+        await serial.close();
+        await bucket.remove();
+      },
+    };
   });
 
   describe('S3 store: the bucket, the prefix and failures', () => {
