@@ -6,7 +6,7 @@ import type { Migration } from './migration.js';
  * by when they finished, then by job.
  */
 export const migration: Migration = {
-  name: '0013-folder-snapshots',
+  name: '0014-folder-snapshots',
   up: async (db) => {
     await db.query(`ALTER TABLE backup_job
       ADD INDEX backup_job_folder_snapshots (folder(191), kind, status, pruned_at, finished_at, seq)`);

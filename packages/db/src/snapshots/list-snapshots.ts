@@ -14,7 +14,7 @@ export interface ListSnapshotsQuery {
  * A folder's snapshots, newest first (by when their backup finished, then by job), one page at a
  * time: its backups that succeeded and whose snapshot retention has not deleted. The catalog
  * answers for either kind of repository; read in order from `backup_job_folder_snapshots`
- * (migration 0013).
+ * (migration 0014).
  */
 export async function listSnapshots(db: Db, query: ListSnapshotsQuery): Promise<Page<Snapshot>> {
   const params: (string | number | Date)[] = [query.folder];
