@@ -63,7 +63,7 @@ describe('a worker whose object repository cannot be opened', () => {
     );
     expect(errors().map((line) => line.msg)).toEqual([
       notFound,
-      'The repository cannot be opened; this worker takes no job until it can: UNKNOWN_LAYOUT: The repository has format version 99, which this Strongbox does not know (it knows 1)',
+      'The repository cannot be opened; this worker takes no job until it can: UNKNOWN_LAYOUT: The repository has format version 99, which this Strongbox does not know (it knows 1) (repository file://)',
     ]);
     expect(await getJob(env.db, job.id)).toMatchObject({ status: 'queued', attempts: 0 });
     await rm(path.join(dir, 'config'));

@@ -67,7 +67,7 @@ describe('npm run repository -- init', () => {
     expect(await command(['init'], env)).toEqual({
       code: 1,
       stdout: '',
-      stderr: `Could not create the repository at file://${dir}: REPOSITORY_EXISTS: There is a repository at file://${dir} already\n`,
+      stderr: `Could not create the repository at file://${dir}: REPOSITORY_EXISTS: There is a repository at file:// already\n`,
     });
     expect(await readFile(path.join(dir, 'config'))).toEqual(config);
     expect(await readdir(path.join(dir, 'keys'))).toEqual(keys);
@@ -78,7 +78,7 @@ describe('npm run repository -- init', () => {
     expect(await command(['init'], { ...env, REPOSITORY_URL: `file://${other}` })).toEqual({
       code: 1,
       stdout: '',
-      stderr: `Could not create the repository at file://${other}: REPOSITORY_EXISTS: file://${other} is not empty (it holds data/left-over): a repository is created only where nothing is\n`,
+      stderr: `Could not create the repository at file://${other}: REPOSITORY_EXISTS: file:// is not empty (it holds data/left-over): a repository is created only where nothing is\n`,
     });
     expect(await readdir(other)).toEqual(['data']);
   });
@@ -109,7 +109,7 @@ describe('npm run repository -- init', () => {
     const again = await run(process.execPath, [COMMAND, 'init'], { env }).catch((error: unknown) => error);
     expect(again).toMatchObject({
       code: 1,
-      stderr: `Could not create the repository at file://${dir}: REPOSITORY_EXISTS: There is a repository at file://${dir} already\n`,
+      stderr: `Could not create the repository at file://${dir}: REPOSITORY_EXISTS: There is a repository at file:// already\n`,
     });
   });
 

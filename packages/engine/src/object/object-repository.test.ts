@@ -142,7 +142,8 @@ describe('object repository', () => {
     await store.put('config', Buffer.from(JSON.stringify({ ...config, version: 99 })));
     expect(await rejectionOf(repository.probe())).toMatchObject({
       code: 'UNKNOWN_LAYOUT',
-      message: 'The repository has format version 99, which this Strongbox does not know (it knows 1)',
+      message:
+        'The repository has format version 99, which this Strongbox does not know (it knows 1) (repository file://)',
     });
   });
 

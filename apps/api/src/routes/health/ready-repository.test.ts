@@ -85,7 +85,7 @@ describe('GET /ready with an object repository', () => {
     const answer = await ready(t);
     expect(answer.statusCode).toBe(503);
     expect(JSON.parse(answer.body).checks.repository).toBe(
-      `WRONG_PASSWORD: The repository password does not open key ${key}`,
+      `WRONG_PASSWORD: The repository password does not open key ${key} (repository file://)`,
     );
     expect(answer.body).not.toContain('not-the-password-9150');
     expect(answer.body).not.toContain(PASSWORD);
@@ -103,7 +103,7 @@ describe('GET /ready with an object repository', () => {
     const answer = await ready(t);
     expect(answer.statusCode).toBe(503);
     expect(JSON.parse(answer.body).checks.repository).toBe(
-      'UNKNOWN_LAYOUT: The repository has format version 99, which this Strongbox does not know (it knows 1)',
+      'UNKNOWN_LAYOUT: The repository has format version 99, which this Strongbox does not know (it knows 1) (repository file://)',
     );
   });
 
