@@ -4,6 +4,7 @@ import { loggerOptions } from '@strongbox/logging';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { startWorkerMetrics } from './metrics/worker-metrics.js';
+import { repositoryOf } from './repository.js';
 import { startWorker } from './worker.js';
 
 const config = (() => {
@@ -46,6 +47,7 @@ closeWithGrace({ delay: 60_000, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'worker stopping after an error');
   else logger.info({ signal }, 'worker stopping');
   await worker.close();
+  await repositoryOf(config).close();
   await metrics?.close();
   await db.end();
 });

@@ -24,7 +24,9 @@ export const backupResultSchema = z.object({
   reusedChunks: count
     .optional()
     .describe("object repository only: the snapshot's chunks the repository held already"),
-  newBytes: count.optional().describe('object repository only: the bytes of the new chunks before compression'),
+  newBytes: count
+    .optional()
+    .describe('object repository only: the bytes of the new chunks before compression'),
   storedBytes: count
     .optional()
     .describe('object repository only: what the new chunks take in the repository, compressed and encrypted'),

@@ -127,7 +127,12 @@ describe('object repository', () => {
   });
 
   it('probes without reading a pack: a wrong password and an unknown format version are refused, a right one passes', async () => {
+    // A pack whose header does not authenticate: open() reads it and refuses, probe() never reads it.
+    await store.put(`data/ab/${'ab'.repeat(32)}`, pseudoRandom(200, 'not a pack'));
     await repository.probe();
+    expect(await rejectionOf(new ObjectRepository(store, { password: PASSWORD }).open())).toMatchObject({
+      code: 'REPOSITORY_DAMAGED',
+    });
     expect(await rejectionOf(new ObjectRepository(store, { password: 'wrong horse' }).probe())).toMatchObject(
       {
         code: 'WRONG_PASSWORD',
@@ -137,7 +142,8 @@ describe('object repository', () => {
     await store.put('config', Buffer.from(JSON.stringify({ ...config, version: 99 })));
     expect(await rejectionOf(repository.probe())).toMatchObject({
       code: 'UNKNOWN_LAYOUT',
-      message: 'The repository has format version 99, which this Strongbox does not know (it knows 1) (repository file://)',
+      message:
+        'The repository has format version 99, which this Strongbox does not know (it knows 1) (repository file://)',
     });
   });
 

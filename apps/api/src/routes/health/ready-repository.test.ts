@@ -62,6 +62,18 @@ describe('GET /ready with an object repository', () => {
     });
   });
 
+  it("keeps the repository's answer for repositoryCheckMs: a repository created meanwhile shows only after it", async () => {
+    const dir = await directory();
+    const t = await startTestApp({ env: fileEnv(dir), repositoryCheckMs: 3_600_000 });
+    cleanups.push(() => t.close());
+    expect((await ready(t)).statusCode).toBe(503);
+    if (t.config.repository.kind !== 'object') throw new Error('not an object repository');
+    await initRepository(t.config.repository, { scrypt: TEST_SCRYPT });
+    const kept = await ready(t);
+    expect(kept.statusCode).toBe(503);
+    expect(JSON.parse(kept.body).checks.repository).toMatch(/^REPOSITORY_NOT_FOUND: /);
+  });
+
   it('answers 503 naming WRONG_PASSWORD for a password that opens no key, and never shows either password', async () => {
     const dir = await directory();
     await initRepository(
