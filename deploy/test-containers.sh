@@ -255,7 +255,9 @@ compose up -d --no-build redis mariadb
 gateway=$(podman network inspect "${project}_default" --format '{{range .Subnets}}{{.Gateway}}{{end}}')
 [[ $gateway =~ ^[0-9.]+$ ]] || fail "no gateway address for the network ${project}_default: '$gateway'"
 s3_port=$(free_port)
-moto_server -H "$gateway" -p "$s3_port" >"$state/s3.log" 2>&1 &
+# Path-style requests only: the test server takes the first label of a dotted host name
+# (host.containers.internal) for a bucket unless told not to.
+S3_IGNORE_SUBDOMAIN_BUCKETNAME=true moto_server -H "$gateway" -p "$s3_port" >"$state/s3.log" 2>&1 &
 s3_pid=$!
 s3_url="http://$gateway:$s3_port"
 until curl -s -o /dev/null "$s3_url/"; do
