@@ -53,6 +53,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 fi
 export PATH="$PATH:/usr/sbin:/sbin"
+# The S3 endpoint of the object repository's step: Python's moto, not a Debian package (as in .ci/run).
+command -v moto_server >/dev/null || fail "moto_server is not installed: pip install 'moto[server]'"
 echo "podman $(podman --version | awk '{print $3}'), $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /')"
 
 # shellcheck source=deploy/containers/engine.sh
@@ -245,7 +247,8 @@ AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=testing
 AWS_SECRET_ACCESS_KEY=testing
 ENV
-head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/repository-password"
+# With a trailing newline, as `echo` writes it, which is not part of the password.
+echo "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$state/repository-password"
 chmod 400 "$state/repository-password"
 chown 1000:1000 "$state/repository-password"
 compose_files+=(-f docker-compose.repository-secret.yml)
