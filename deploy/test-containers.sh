@@ -235,15 +235,18 @@ step "compose down leaves nothing running"
 down_leaves_nothing
 
 step "the stack on an object repository in S3 (REPOSITORY_URL=s3://BUCKET/PREFIX, an endpoint on this host)"
-# The repository's settings as .env.example documents them, and its password as a compose secret.
+# The repository's settings as .env.example documents them, and its password as a compose secret:
+# REPOSITORY_PASSWORD and AWS_REGION are left empty, as the secret's instructions say and as
+# .env.example has them (an empty variable is unset; the region is then compose's us-east-1).
 bucket=strongbox-test
 prefix=deployments/ci
 write_env
 cat >>"$state/test.env" <<ENV
 REPOSITORY_URL=s3://$bucket/$prefix
+REPOSITORY_PASSWORD=
 REPOSITORY_PASSWORD_SECRET=$state/repository-password
 S3_FORCE_PATH_STYLE=true
-AWS_REGION=us-east-1
+AWS_REGION=
 AWS_ACCESS_KEY_ID=testing
 AWS_SECRET_ACCESS_KEY=testing
 ENV
