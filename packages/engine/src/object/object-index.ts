@@ -1,4 +1,5 @@
 import { EngineError } from '../errors.js';
+import type { ChunkTally } from '../repository/repository.js';
 import { type BlobKeys, type BlobKind, blobName, decodeBlob, type EncodedBlob, encodeBlob } from './blob.js';
 import { PACK_TRAILER_LENGTH } from './format.js';
 import type { ObjectStore } from './object-store.js';
@@ -84,6 +85,8 @@ export class BlobWriter {
   readonly #packs: Record<BlobKind, PackWriter>;
   /** Blobs added to a pack not yet stored. */
   readonly #pending = new Set<string>();
+  /** The data blobs added and found, as a backup's result tells them. */
+  readonly chunks: ChunkTally = { newChunks: 0, reusedChunks: 0, newBytes: 0, storedBytes: 0 };
 
   constructor(
     private readonly index: BlobIndex,
@@ -101,8 +104,16 @@ export class BlobWriter {
 
   /** Adds a blob the repository lacks; answers false, adding nothing, when it has it. */
   async add(kind: BlobKind, plaintext: Buffer, id: Buffer): Promise<boolean> {
-    if (this.has(id)) return false;
+    if (this.has(id)) {
+      if (kind === 'data') this.chunks.reusedChunks++;
+      return false;
+    }
     const blob: EncodedBlob = await encodeBlob(this.keys, kind, plaintext);
+    if (kind === 'data') {
+      this.chunks.newChunks++;
+      this.chunks.newBytes += plaintext.length;
+      this.chunks.storedBytes += blob.sealed.length;
+    }
     this.#packs[kind].add(blob);
     this.#pending.add(id.toString('hex'));
     if (this.#packs[kind].full) await this.finish(kind);
