@@ -275,17 +275,19 @@ s3() { AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=test
 s3 create "$s3_url" "$bucket"
 echo "an S3 endpoint on $s3_url (host.containers.internal:$s3_port in the containers), bucket $bucket"
 
-# Started before the repository exists, the stack waits for it: /ready names the reason, the
-# worker takes no job, and both carry on once it is created, without a restart.
-compose up -d --no-build
+# The API started before the repository exists waits for it: /ready names the reason, and turns
+# ready once it is created, without a restart. (The workers wait the same way, as the worker's own
+# tests prove; here they start after init, because docker-compose 1.x links a one-off container to
+# its service's running ones, which podman refuses.)
+compose up -d --no-build api
 wait_health
-ready_repository() { curl -s "$url/ready" | jq -r '.checks.repository // empty'; }
+ready_repository() { curl -s "${auth[@]}" "$url/ready" | jq -r '.checks.repository // empty'; }
 deadline=$(( $(date +%s) + 60 ))
 until [[ $(ready_repository) == REPOSITORY_NOT_FOUND:* ]]; do
-  [ "$(date +%s)" -lt "$deadline" ] || fail "/ready does not name REPOSITORY_NOT_FOUND: $(curl -s "$url/ready")"
+  [ "$(date +%s)" -lt "$deadline" ] || fail "/ready does not name REPOSITORY_NOT_FOUND: $(curl -s "${auth[@]}" "$url/ready")"
   sleep 1
 done
-curl -s -o /dev/null -w '%{http_code}' "$url/ready" | grep -qx 503 || fail "/ready is not 503 without the repository"
+curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$url/ready" | grep -qx 503 || fail "/ready is not 503 without the repository"
 echo "before init: /ready 503, repository: $(ready_repository)"
 
 compose run --rm -T worker node apps/worker/dist/repository-command.js init ||
@@ -298,10 +300,11 @@ if compose run --rm -T worker node apps/worker/dist/repository-command.js init; 
 fi
 [ "$(s3 list "$s3_url" "$bucket" "$prefix")" = "$objects" ] || fail "the refused init changed the repository"
 echo "init created $(wc -l <<<"$objects") objects; a second init refused and changed nothing"
+compose up -d --no-build
 
 deadline=$(( $(date +%s) + 60 ))
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/ready")" = 200 ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || fail "not ready 60 s after init: $(curl -s "$url/ready")"
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$url/ready")" = 200 ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "not ready 60 s after init: $(curl -s "${auth[@]}" "$url/ready")"
   sleep 1
 done
 [ "$(ready_repository)" = ok ] || fail "/ready is 200 but its repository check says $(ready_repository)"
