@@ -49,7 +49,7 @@ describe('GET /ready with an object repository', () => {
         checks: {
           mysql: 'ok',
           redis: 'ok',
-          repository: `REPOSITORY_NOT_FOUND: No repository at file://${dir}: create one with \`npm run repository -- init\``,
+          repository: `REPOSITORY_NOT_FOUND: No repository at file://: create one with \`npm run repository -- init\``,
         },
       }),
     });
