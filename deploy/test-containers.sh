@@ -8,7 +8,12 @@
 #  6. checks that jobs ran on more than one worker container;
 #  7. restarts the worker container running a large backup, and sees the job finish;
 #  8. docker-compose down, and checks that nothing of the project is left;
-#  9. pushes both images, tagged as the Jenkinsfile tags them, to a local registry (Debian's
+#  9. the stack again on an object repository in S3: an S3 endpoint on this host (moto_server), the
+#     settings from the env file as .env.example documents them, the password as a compose secret
+#     (docker-compose.repository-secret.yml), the repository created with the worker image's
+#     command, a backup whose objects are then listed from the host, a restore compared byte for
+#     byte; then down again, nothing left;
+# 10. pushes both images, tagged as the Jenkinsfile tags them, to a local registry (Debian's
 #     docker-registry) with deploy/push-images.sh, and reads the tags back.
 # Prints each step and how long it took. State (engine socket, stand-in build files, the bind-mounted
 # source folder) lives in .strongbox/containers/.
@@ -48,19 +53,30 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 fi
 export PATH="$PATH:/usr/sbin:/sbin"
+# The S3 endpoint of the object repository's step: Python's moto, not a Debian package (as in .ci/run).
+command -v moto_server >/dev/null || fail "moto_server is not installed: pip install 'moto[server]'"
 echo "podman $(podman --version | awk '{print $3}'), $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /')"
 
 # shellcheck source=deploy/containers/engine.sh
 source deploy/containers/engine.sh
-compose() { docker-compose -p "$project" --env-file "$state/test.env" "$@"; }
+compose_files=(-f docker-compose.yml)
+compose() { docker-compose -p "$project" "${compose_files[@]}" --env-file "$state/test.env" "$@"; }
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+s3_pid=
 cleanup() {
   local code=$?
   set +e
+  if [ "$code" -ne 0 ] && [ -n "$s3_pid" ]; then
+    echo "---- last lines of the S3 endpoint's log ----"
+    tail -n 20 "$state/s3.log"
+  fi
   if [ "$code" -ne 0 ] && [ -f "$state/test.env" ]; then
     echo "---- last lines of each container ----"
     compose logs --no-color --tail 30 2>/dev/null
   fi
   [ -f "$state/test.env" ] && compose down -v --remove-orphans >/dev/null 2>&1
+  if [ -n "$s3_pid" ]; then kill "$s3_pid" 2>/dev/null; wait "$s3_pid" 2>/dev/null; fi
+  rm -f "$state/repository-password"
   engine_stop
   trap - EXIT
   exit "$code"
@@ -94,7 +110,7 @@ podman run --rm --entrypoint sh localhost/strongbox/worker:test -c 'command -v s
   fail "the worker image lacks sync or does not run as uid 1000"
 
 step "compose up with three workers"
-port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+port=$(free_port)
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 data="$state/data"
 rm -rf "$data"
@@ -119,7 +135,8 @@ node -e '
   for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(root, `big${i}.bin`), chunk.fill(i + 1));' "$data/large"
 # The containers run as uid 1000 (node), and restores write into the source folder.
 chown -R 1000:1000 "$data"
-cat >"$state/test.env" <<ENV
+write_env() {
+  cat >"$state/test.env" <<ENV
 API_TOKENS=$token
 MARIADB_ROOT_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 MARIADB_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -130,13 +147,18 @@ MARIADB_IMAGE=localhost/strongbox-standin/mariadb:10.11
 API_IMAGE=localhost/strongbox/api:test
 WORKER_IMAGE=localhost/strongbox/worker:test
 ENV
+}
+write_env
 compose up -d --no-build --scale worker=3
 url="http://127.0.0.1:$port"
-deadline=$(( $(date +%s) + 180 ))
-until curl -sf "$url/health" >/dev/null; do
-  [ "$(date +%s)" -lt "$deadline" ] || fail "the API did not answer $url/health within 180 s"
-  sleep 1
-done
+wait_health() {
+  local deadline=$(( $(date +%s) + 180 ))
+  until curl -sf "$url/health" >/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the API did not answer $url/health within 180 s"
+    sleep 1
+  done
+}
+wait_health
 compose ps
 
 step "smoke test: deploy/smoke.sh $url TOKEN"
@@ -199,18 +221,130 @@ echo "$body" | jq -c '{status, attempts, worker, files: .result.files, error}'
 [ "$(podman inspect "$victim" --format '{{.State.Running}}')" = true ] || fail "the restarted worker is not running"
 [ "$(worker_containers | wc -l)" = 3 ] || fail "not three worker containers any more"
 
+down_leaves_nothing() {
+  compose down -v --remove-orphans
+  local left
+  left=$(podman ps -aq --filter "label=com.docker.compose.project=$project")
+  [ -z "$left" ] || fail "containers left: $left"
+  left=$(podman volume ls -q --filter "label=com.docker.compose.project=$project")
+  [ -z "$left" ] || fail "volumes left: $left"
+  left=$(podman network ls -q --filter "label=com.docker.compose.project=$project")
+  [ -z "$left" ] || fail "networks left: $left"
+}
 step "compose down leaves nothing running"
-compose down -v --remove-orphans
-left=$(podman ps -aq --filter "label=com.docker.compose.project=$project")
-[ -z "$left" ] || fail "containers left: $left"
-left=$(podman volume ls -q --filter "label=com.docker.compose.project=$project")
-[ -z "$left" ] || fail "volumes left: $left"
-left=$(podman network ls -q --filter "label=com.docker.compose.project=$project")
-[ -z "$left" ] || fail "networks left: $left"
-rm -f "$state/test.env"
+down_leaves_nothing
+
+step "the stack on an object repository in S3 (REPOSITORY_URL=s3://BUCKET/PREFIX, an endpoint on this host)"
+# The repository's settings as .env.example documents them, and its password as a compose secret:
+# REPOSITORY_PASSWORD and AWS_REGION are left empty, as the secret's instructions say and as
+# .env.example has them (an empty variable is unset; the region is then compose's us-east-1).
+bucket=strongbox-test
+prefix=deployments/ci
+write_env
+cat >>"$state/test.env" <<ENV
+REPOSITORY_URL=s3://$bucket/$prefix
+REPOSITORY_PASSWORD=
+REPOSITORY_PASSWORD_SECRET=$state/repository-password
+S3_FORCE_PATH_STYLE=true
+AWS_REGION=
+AWS_ACCESS_KEY_ID=testing
+AWS_SECRET_ACCESS_KEY=testing
+ENV
+# With a trailing newline, as `echo` writes it, which is not part of the password.
+echo "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$state/repository-password"
+chmod 400 "$state/repository-password"
+chown 1000:1000 "$state/repository-password"
+compose_files+=(-f docker-compose.repository-secret.yml)
+# The containers reach this host as host.containers.internal, the gateway of the project's network;
+# the endpoint listens there only (it exists once the network has a container), not on every address.
+compose up -d --no-build redis mariadb
+gateway=$(podman network inspect "${project}_default" --format '{{range .Subnets}}{{.Gateway}}{{end}}')
+[[ $gateway =~ ^[0-9.]+$ ]] || fail "no gateway address for the network ${project}_default: '$gateway'"
+s3_port=$(free_port)
+# Path-style requests only: the test server takes the first label of a dotted host name
+# (host.containers.internal) for a bucket unless told not to.
+S3_IGNORE_SUBDOMAIN_BUCKETNAME=true moto_server -H "$gateway" -p "$s3_port" >"$state/s3.log" 2>&1 &
+s3_pid=$!
+s3_url="http://$gateway:$s3_port"
+until curl -s -o /dev/null "$s3_url/"; do
+  kill -0 "$s3_pid" 2>/dev/null || fail "the S3 endpoint did not start: $(tail -n 5 "$state/s3.log")"
+  sleep 0.2
+done
+echo "S3_ENDPOINT=http://host.containers.internal:$s3_port" >>"$state/test.env"
+s3() { AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing node deploy/s3-bucket.mjs "$@"; }
+s3 create "$s3_url" "$bucket"
+echo "an S3 endpoint on $s3_url (host.containers.internal:$s3_port in the containers), bucket $bucket"
+
+# The API started before the repository exists waits for it: /ready names the reason, and turns
+# ready once it is created, without a restart. (The workers wait the same way, as the worker's own
+# tests prove; here they start after init, because docker-compose 1.x links a one-off container to
+# its service's running ones, which podman refuses.)
+compose up -d --no-build api
+wait_health
+ready_repository() { curl -s "${auth[@]}" "$url/ready" | jq -r '.checks.repository // empty'; }
+deadline=$(( $(date +%s) + 60 ))
+until [[ $(ready_repository) == REPOSITORY_NOT_FOUND:* ]]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "/ready does not name REPOSITORY_NOT_FOUND: $(curl -s "${auth[@]}" "$url/ready")"
+  sleep 1
+done
+curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$url/ready" | grep -qx 503 || fail "/ready is not 503 without the repository"
+echo "before init: /ready 503, repository: $(ready_repository)"
+
+compose run --rm -T worker node apps/worker/dist/repository-command.js init ||
+  fail "the repository command did not create the repository"
+objects=$(s3 list "$s3_url" "$bucket" "$prefix")
+grep -q "^$prefix/config	" <<<"$objects" || fail "no $prefix/config after init: $objects"
+grep -q "^$prefix/keys/" <<<"$objects" || fail "no $prefix/keys/… after init: $objects"
+if compose run --rm -T worker node apps/worker/dist/repository-command.js init; then
+  fail "a second init did not refuse the existing repository"
+fi
+[ "$(s3 list "$s3_url" "$bucket" "$prefix")" = "$objects" ] || fail "the refused init changed the repository"
+echo "init created $(wc -l <<<"$objects") objects; a second init refused and changed nothing"
+compose up -d --no-build
+
+deadline=$(( $(date +%s) + 60 ))
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$url/ready")" = 200 ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "not ready 60 s after init: $(curl -s "${auth[@]}" "$url/ready")"
+  sleep 1
+done
+[ "$(ready_repository)" = ok ] || fail "/ready is 200 but its repository check says $(ready_repository)"
+mkdir -p "$data/s3-example/nested/deeper"
+echo 'Hello from Strongbox, in a bucket.' >"$data/s3-example/hello.txt"
+printf -- '- one\n- two\n' >"$data/s3-example/nested/todo.md"
+head -c 3145728 /dev/urandom >"$data/s3-example/nested/deeper/random.bin"
+: >"$data/s3-example/empty"
+chown -R 1000:1000 "$data/s3-example"
+id=$(post_backup s3-example)
+body=$(wait_job "$id" 120)
+echo "$body" | jq -c '{status, snapshot: .result.snapshot, files: .result.files, error}'
+[ "$(jq -r .status <<<"$body")" = succeeded ] || fail "the backup to S3 did not succeed"
+[ "$(jq -r .result.files <<<"$body")" = 4 ] || fail "the backup to S3 does not hold 4 files"
+objects=$(s3 list "$s3_url" "$bucket" "$prefix")
+for kind in config keys data tree snapshots; do
+  printf '  %-10s %3d object(s)\n' "$kind" "$(grep -c "^$prefix/$kind[/	]" <<<"$objects")"
+done
+grep -q "^$prefix/config	" <<<"$objects" || fail "no $prefix/config"
+grep -q "^$prefix/keys/[^	]" <<<"$objects" || fail "no $prefix/keys/…"
+grep -qE "^$prefix/data/[0-9a-f]{2}/[0-9a-f]{64}	" <<<"$objects" || fail "no data pack under $prefix/data/"
+grep -qE "^$prefix/tree/[0-9a-f]{2}/[0-9a-f]{64}	" <<<"$objects" || fail "no tree pack under $prefix/tree/"
+grep -q "^$prefix/snapshots/$id	" <<<"$objects" || fail "no $prefix/snapshots/$id"
+[ -z "$(compose exec -T worker find /backup -mindepth 1 -print -quit)" ] || fail "the worker wrote into the local tree"
+target="restored/s3-$id"
+restored=$(curl -sf "${auth[@]}" -H 'content-type: application/json' -d "{\"target\":\"$target\"}" \
+  "$url/backups/$id/restore?wait=120")
+echo "$restored" | jq -c '{status, target: .result.target, files: .result.files, error}'
+[ "$(jq -r .status <<<"$restored")" = succeeded ] || fail "the restore from S3 did not succeed"
+diff -r "$data/s3-example" "$data/$target" || fail "the restored folder differs from the source"
+echo "restored into $target: the same bytes"
+down_leaves_nothing
+kill "$s3_pid"
+wait "$s3_pid" 2>/dev/null || true
+s3_pid=
+compose_files=(-f docker-compose.yml)
+rm -f "$state/test.env" "$state/repository-password"
 
 step "push to a registry: deploy/push-images.sh ${tags[*]}"
-registry_port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+registry_port=$(free_port)
 rm -rf "$state/registry"
 mkdir -p "$state/registry"
 cat >"$state/registry/config.yml" <<YAML
