@@ -212,7 +212,7 @@ export class BlobWriter {
     this.#settled = [];
     const held =
       batch.length === 0 ? new Set<string>() : await this.index.existing(batch.map(({ id }) => id));
-    for (const { kind, plaintext, id, hex, onNew } of batch) {
+    for (const { kind, plaintext, hex, onNew } of batch) {
       if (held.has(hex)) {
         this.#pending.delete(hex);
         continue;
