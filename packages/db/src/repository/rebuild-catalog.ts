@@ -53,7 +53,8 @@ export const REBUILT_MESSAGE = 'rebuilt from the repository';
  * Rebuilds the catalog of an object repository from its objects: records the packs the blob
  * index lacks (their headers), then, for every snapshot without a job, a succeeded backup job of
  * that id, with the snapshot's folder, time and result, counted and logged as a finished job is
- * (its log row says it was rebuilt). Last, marks the repository's catalog as rebuilt.
+ * (its log row says it was rebuilt), oldest snapshot first. Last, marks the repository's catalog
+ * as rebuilt. Only the snapshots without a job are read, and held until they are recorded.
  *
  * Idempotent, and safe to run twice at once: a job is inserted only if its id is free, and only
  * the insert that did it counts and logs it.
@@ -62,21 +63,25 @@ export async function rebuildCatalog(db: Db, source: CatalogSource): Promise<Reb
   const repository = repositoryKey(await source.repositoryId());
   const { packs, blobs } = await source.catchUp();
   let snapshots = 0;
-  let added = 0;
+  const missing: CatalogSnapshot[] = [];
   let page: string[] = [];
-  const addPage = async () => {
+  const readPage = async () => {
     for (const jobId of await withoutJob(db, page)) {
       const snapshot = await source.snapshotRecord(jobId);
-      if (snapshot && (await recordRebuiltJob(db, snapshot))) added++;
+      if (snapshot) missing.push(snapshot);
     }
     page = [];
   };
   for await (const jobId of source.snapshotIds()) {
     snapshots++;
     page.push(jobId);
-    if (page.length >= PAGE) await addPage();
+    if (page.length >= PAGE) await readPage();
   }
-  await addPage();
+  await readPage();
+  // Oldest first, so that the jobs list (newest recorded first) shows a folder's snapshots newest first.
+  missing.sort((a, b) => a.time.getTime() - b.time.getTime() || a.jobId.localeCompare(b.jobId));
+  let added = 0;
+  for (const snapshot of missing) if (await recordRebuiltJob(db, snapshot)) added++;
   await inTransaction(
     db,
     (tx) =>
