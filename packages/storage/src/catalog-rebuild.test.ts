@@ -101,7 +101,7 @@ for (const subject of subjects) {
      */
     async function backUpHistory(store: ObjectStore, db: Db, sourceRoot: string) {
       const repository = withCatalog(store, db);
-      const made: { folder: string; job: Job; file: string; bytes: Buffer }[] = [];
+      const made: { folder: string; job: Job; file: string; bytes: Buffer; now: Date }[] = [];
       const rounds: [string, number][] = [
         ['alpha', 1],
         ['beta', 1],
@@ -109,16 +109,17 @@ for (const subject of subjects) {
         ['alpha', 3],
         ['beta', 2],
       ];
-      for (const [folder, round] of rounds) {
+      for (const [i, [folder, round]] of rounds.entries()) {
+        const now = new Date(Date.UTC(2026, 10, 1 + i, 2, 0, 0, 250));
         const bytes = Buffer.from(`${folder} round ${round} `.repeat(5000 * round));
         const file = `${folder}/data-${round}.txt`;
         await fsp.mkdir(path.join(sourceRoot, folder), { recursive: true });
         await fsp.writeFile(path.join(sourceRoot, file), bytes);
         const { job } = await insertJob(db, { kind: 'backup', folder });
         await startJob(db, job.id, 'test-worker');
-        const result = await repository.backup(folder, { sourceRoot, jobId: job.id });
+        const result = await repository.backup(folder, { sourceRoot, jobId: job.id, now });
         const ended = await finishJob(db, job.id, { status: 'succeeded', kind: 'backup', result });
-        made.push({ folder, job: ended!, file: path.basename(file), bytes });
+        made.push({ folder, job: ended!, file: path.basename(file), bytes, now });
       }
       return made;
     }
@@ -145,11 +146,16 @@ for (const subject of subjects) {
         // Newest first, one per snapshot, each the job that made it.
         expect(jobs.map((job) => job.id)).toEqual(expected.map((m) => m.job.id));
         for (const [i, job] of jobs.entries()) {
+          const { now, job: original } = expected[i]!;
+          const durationMs = original.result?.durationMs ?? Number.NaN;
           expect(job).toMatchObject({
             kind: 'backup',
             folder,
             status: 'succeeded',
-            result: expected[i]!.job.result,
+            createdAt: now.toISOString(),
+            startedAt: now.toISOString(),
+            finishedAt: new Date(now.getTime() + durationMs).toISOString(),
+            result: original.result,
             error: null,
           });
         }

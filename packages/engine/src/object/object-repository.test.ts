@@ -249,6 +249,35 @@ describe('object repository', () => {
     expect(await fsp.readFile(path.join(ws.src, 'back/sub/b.txt'), 'utf8')).toBe('beta');
   });
 
+  it('lists the packs once when a verify misses the blobs of a deleted pack, and fails SNAPSHOT_CORRUPT naming its files', async () => {
+    await repository.open();
+    const listed: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'list')
+          return (prefix: string) => {
+            listed.push(prefix);
+            return target.list(prefix);
+          };
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    // Opened before the backup: every blob of it is a miss for this reader.
+    const reader = new ObjectRepository(counting, { password: PASSWORD });
+    await reader.open();
+    await writeTree(ws.src, { 'docs/a.txt': 'alpha', 'docs/b.txt': 'beta' });
+    const made = await backup('docs');
+    for (const pack of await names(store, 'data/')) await store.delete(pack);
+    listed.length = 0;
+    const error = await rejectionOf(reader.verify(made.snapshot));
+    expect(error).toMatchObject({
+      code: 'SNAPSHOT_CORRUPT',
+      message: `Snapshot ${made.snapshot} is corrupt: a.txt, b.txt`,
+    });
+    expect(listed).toEqual(['data/', 'tree/']);
+  });
+
   it('stores the same file backed up by two writers at once, each snapshot whole', async () => {
     const other = new ObjectRepository(store, { password: PASSWORD });
     await repository.open();
