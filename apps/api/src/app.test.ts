@@ -46,7 +46,7 @@ describe('the app', () => {
     expect(health.json()).toEqual({ status: 'ok' });
     const ready = await t.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ok', checks: { mysql: 'ok', redis: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ok', checks: { mysql: 'ok', redis: 'ok', repository: 'ok' } });
   });
 });
 

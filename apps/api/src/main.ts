@@ -2,6 +2,7 @@ import { type Config, ConfigError, loadConfig } from '@strongbox/config';
 import { connectDatabaseWhenUp, migrate } from '@strongbox/db';
 import { SECRET_FREE } from '@strongbox/logging';
 import { connectRedis, createQueue, createTickQueue } from '@strongbox/queue';
+import { repositoryFromConfig } from '@strongbox/storage';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
   queue.on('error', (error) => log?.warn({ err: error }, 'queue error'));
   const ticks = createTickQueue({ connection: redis, prefix: config.queuePrefix });
   ticks.on('error', (error) => log?.warn({ err: error }, 'schedule queue error'));
-  const app = await buildApp({ config, db, queue, ticks, redis });
+  const repository = repositoryFromConfig(config.repository);
+  const app = await buildApp({ config, db, queue, ticks, redis, repository });
   log = app.log;
 
   closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     await queue.close();
     await ticks.close();
     redis.disconnect();
+    await repository.close();
     await db.end();
   });
 

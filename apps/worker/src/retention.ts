@@ -5,7 +5,7 @@ import { repositoryOf } from './repository.js';
 
 /** What retention needs of the worker's settings. */
 export interface RetentionDeps {
-  config: Pick<Config, 'backupFolder' | 'retention'>;
+  config: Pick<Config, 'repository' | 'retention'>;
   db: Db;
 }
 

@@ -7,7 +7,7 @@ import { repositoryOf } from './repository.js';
 
 /** Options for {@link sweepBackupFolder}. */
 export interface SweepDeps {
-  config: Pick<Config, 'backupFolder'>;
+  config: Pick<Config, 'repository'>;
   db: Db;
   logger: Logger;
 }

@@ -11,6 +11,7 @@ import { createProcessor, type ProcessorDeps } from './process-job.js';
 import { StrongboxWorker } from './queue-failure.js';
 import { startReconciler } from './reconciler.js';
 import { repositoryOf } from './repository.js';
+import { whenRepositoryOpens } from './repository-gate.js';
 import { startTickWorker } from './schedules/tick-worker.js';
 import { startSweeper } from './sweeper.js';
 
@@ -37,6 +38,12 @@ export interface WorkerDeps extends Pick<ProcessorDeps, 'folderBusyDelayMs' | 'f
   stalls?: StallSettings;
   /** Fed from the worker's job events when given (METRICS_PORT). */
   metrics?: JobMetrics;
+  /**
+   * Milliseconds between two attempts to open an object repository that cannot be opened (no
+   * repository there yet, a missing bucket, a wrong password): no job is taken until it opens.
+   * @defaultValue 15000
+   */
+  repositoryRetryMs?: number;
 }
 
 export interface StallSettings {
@@ -60,6 +67,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const queueConnection = connectRedis(config.redisUrl, 'worker');
   const queue = createQueue({ connection: queueConnection, prefix: config.queuePrefix });
 
+  const repository = repositoryOf(config);
   const worker = new StrongboxWorker<JobData>(
     QUEUE_NAME,
     createProcessor({
@@ -84,6 +92,8 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       // After a lost connection, ask Redis for jobs again within a second, not BullMQ's 15 s.
       runRetryDelay: 1_000,
       name,
+      // Jobs are taken only once the repository has opened (whenRepositoryOpens below).
+      autorun: false,
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
@@ -110,20 +120,33 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     intervalMs: deps.reconcileIntervalMs ?? 30_000,
     connection: queueConnection,
   });
-  const stopSweeper = startSweeper({
-    config,
-    db,
+  // The object repository has nothing to sweep: a backup writes whole packs and commits with one object.
+  const stopSweeper =
+    repository.kind === 'local'
+      ? startSweeper({ config, db, logger, intervalMs: deps.sweepIntervalMs ?? 300_000 })
+      : async () => undefined;
+  const stopGate = whenRepositoryOpens({
+    repository,
     logger,
-    intervalMs: deps.sweepIntervalMs ?? 300_000,
+    retryMs: deps.repositoryRetryMs ?? 15_000,
+    onOpen: () => {
+      worker.run().catch((error: unknown) => logger.error({ err: error }, 'the worker stopped taking jobs'));
+    },
   });
   logger.info(
-    { worker: name, concurrency: config.workerConcurrency, prefix: config.queuePrefix },
+    {
+      worker: name,
+      concurrency: config.workerConcurrency,
+      prefix: config.queuePrefix,
+      repository: repository.location,
+    },
     'worker ready',
   );
 
   return {
     name,
     async close() {
+      await stopGate();
       await stopReconciler();
       await stopSweeper();
       await tickWorker.close();
@@ -137,12 +160,14 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
 }
 
 /**
- * Creates BACKUP_FOLDER when it does not exist yet (it is this process's to write) and checks its
+ * For the local tree, creates BACKUP_FOLDER when it does not exist yet (it is this process's to write) and checks its
  * layout: a worker refuses to start on a backup folder it would not read right (an older layout,
  * or files that are not a Strongbox's), and logs why. Warns when SOURCE_ROOT is missing: every
  * backup would then fail with NO_SUCH_DIRECTORY.
  */
 export async function prepareFolders(config: Config, logger: Logger): Promise<void> {
+  // The object repository is opened by whenRepositoryOpens, which waits for it rather than stopping.
+  if (config.repository.kind !== 'local') return checkSourceRoot(config, logger);
   await mkdir(config.backupFolder, { recursive: true, mode: 0o700 });
   try {
     await repositoryOf(config).open();
@@ -153,6 +178,10 @@ export async function prepareFolders(config: Config, logger: Logger): Promise<vo
     );
     throw error;
   }
+  await checkSourceRoot(config, logger);
+}
+
+async function checkSourceRoot(config: Config, logger: Logger): Promise<void> {
   const source = await stat(config.sourceRoot).catch(() => null);
   if (!source?.isDirectory()) {
     logger.warn(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
@@ -128,6 +129,36 @@ export const configSchema = z
       .describe(
         'json, or pretty (needs the dev dependency pino-pretty); unset: pretty on a terminal, else json',
       ),
+    REPOSITORY_URL: z
+      .string()
+      .optional()
+      .describe(
+        'unset: snapshots are a local tree in BACKUP_FOLDER; s3://BUCKET[/PREFIX] or file:///ABSOLUTE/PATH: the object repository there (deduplicated, compressed, encrypted)',
+      ),
+    REPOSITORY_PASSWORD: z
+      .string()
+      .optional()
+      .describe(
+        "opens the object repository's key (or REPOSITORY_PASSWORD_FILE; exactly one with REPOSITORY_URL)",
+      ),
+    REPOSITORY_PASSWORD_FILE: z
+      .string()
+      .optional()
+      .describe('a file holding the password, read at start; one trailing newline is not part of it'),
+    S3_ENDPOINT: url(['http:', 'https:'])
+      .optional()
+      .describe("another S3-compatible server than AWS's, e.g. http://minio:9000"),
+    S3_FORCE_PATH_STYLE: boolean
+      .default(false)
+      .describe(
+        'address the bucket in the path (http://host/bucket/key): most servers other than AWS need it',
+      ),
+    AWS_REGION: z.string().optional().describe("the bucket's region (the SDK's own variable)"),
+    AWS_ACCESS_KEY_ID: z
+      .string()
+      .optional()
+      .describe("with AWS_SECRET_ACCESS_KEY, the S3 key; unset: the SDK's chain (profile, role)"),
+    AWS_SECRET_ACCESS_KEY: z.string().optional().describe('the secret of AWS_ACCESS_KEY_ID'),
   })
   .transform((env) => ({
     redisUrl: env.REDIS_URL,
@@ -150,12 +181,59 @@ export const configSchema = z
     logFormat: env.LOG_FORMAT ?? null,
     dbOutageToleranceSeconds: env.DB_OUTAGE_TOLERANCE_SECONDS,
     auditFlushMs: env.AUDIT_FLUSH_MS,
+    repository: repositoryOf(env),
   }));
 
 export type Config = z.output<typeof configSchema>;
 
+/**
+ * Where the deployment's snapshots live: the local tree in BACKUP_FOLDER, or the object repository
+ * at `url` (the password is filled in by {@link loadConfig}, which reads REPOSITORY_PASSWORD_FILE).
+ */
+export type RepositorySettings =
+  | { kind: 'local'; backupFolder: string }
+  | {
+      kind: 'object';
+      url: string;
+      password: string;
+      s3: {
+        endpoint?: string;
+        region?: string;
+        forcePathStyle: boolean;
+        credentials?: { accessKeyId: string; secretAccessKey: string };
+      };
+    };
+
+function repositoryOf(env: {
+  BACKUP_FOLDER: string;
+  REPOSITORY_URL?: string | undefined;
+  REPOSITORY_PASSWORD?: string | undefined;
+  S3_ENDPOINT?: string | undefined;
+  S3_FORCE_PATH_STYLE: boolean;
+  AWS_REGION?: string | undefined;
+  AWS_ACCESS_KEY_ID?: string | undefined;
+  AWS_SECRET_ACCESS_KEY?: string | undefined;
+}): RepositorySettings {
+  if (env.REPOSITORY_URL === undefined)
+    return { kind: 'local', backupFolder: path.resolve(env.BACKUP_FOLDER) };
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  return {
+    kind: 'object',
+    url: env.REPOSITORY_URL,
+    password: env.REPOSITORY_PASSWORD ?? '',
+    s3: {
+      ...(env.S3_ENDPOINT === undefined ? {} : { endpoint: env.S3_ENDPOINT }),
+      ...(env.AWS_REGION === undefined ? {} : { region: env.AWS_REGION }),
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+      ...(accessKeyId !== undefined && secretAccessKey !== undefined
+        ? { credentials: { accessKeyId, secretAccessKey } }
+        : {}),
+    },
+  };
+}
+
 // Never echoed in a configuration error.
-const SECRETS = ['API_TOKENS', 'METRICS_TOKEN'];
+const SECRETS = ['API_TOKENS', 'METRICS_TOKEN', 'REPOSITORY_PASSWORD', 'AWS_SECRET_ACCESS_KEY'];
 
 /**
  * Reads the configuration once, at start. Empty strings count as unset, so `PORT=` in a
@@ -184,7 +262,81 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.sourceRoot === config.backupFolder) {
     throw new ConfigError(['SOURCE_ROOT and BACKUP_FOLDER must be different folders']);
   }
+  const problems = repositoryProblems(input);
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (config.repository.kind === 'object' && input.REPOSITORY_PASSWORD_FILE !== undefined) {
+    config.repository.password = readPasswordFile(input.REPOSITORY_PASSWORD_FILE);
+  }
   // From now on no log line, log row or error answer of this process holds them.
   keepSecret(...secretsOf(config));
   return config;
+}
+
+/** What is wrong with the repository's variables together: each bad combination, named. */
+function repositoryProblems(input: Record<string, string>): string[] {
+  const url = input.REPOSITORY_URL;
+  const passwords = ['REPOSITORY_PASSWORD', 'REPOSITORY_PASSWORD_FILE'].filter((key) => key in input);
+  const problems: string[] = [];
+  if (url === undefined) {
+    if (passwords.length > 0)
+      problems.push(
+        `${passwords.join(' and ')} set without REPOSITORY_URL: set REPOSITORY_URL too, or unset it`,
+      );
+    return problems;
+  }
+  const shown = `REPOSITORY_URL=${JSON.stringify(url)}`;
+  const wrong = urlProblem(url);
+  if (wrong) problems.push(`${shown}: ${wrong}; use s3://BUCKET[/PREFIX] or file:///ABSOLUTE/PATH`);
+  if (passwords.length === 0)
+    problems.push('REPOSITORY_URL is set: set REPOSITORY_PASSWORD or REPOSITORY_PASSWORD_FILE too');
+  if (passwords.length === 2)
+    problems.push('REPOSITORY_PASSWORD and REPOSITORY_PASSWORD_FILE are both set: set only one');
+  const keys = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter((key) => key in input);
+  if (keys.length === 1)
+    problems.push(
+      `${keys[0]} is set without ${keys[0] === 'AWS_ACCESS_KEY_ID' ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}: set both, or neither`,
+    );
+  return problems;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function urlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'it is not a URL';
+  }
+  if (parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '')
+    return 'it must not have a query, a fragment or credentials';
+  if (parsed.protocol === 'file:') {
+    if (parsed.host !== '' || !url.startsWith('file:///'))
+      return 'the path must be absolute (file:///ABSOLUTE/PATH, three slashes)';
+    if (parsed.pathname === '/') return 'the path is the root directory';
+    return null;
+  }
+  if (parsed.protocol === 's3:') {
+    if (parsed.port !== '') return 'an s3 URL has no port: set S3_ENDPOINT';
+    if (!BUCKET.test(parsed.hostname))
+      return `the bucket ${JSON.stringify(parsed.hostname)} is not a bucket name (3 to 63 lowercase letters, digits, "." and "-")`;
+    return null;
+  }
+  return `the scheme ${parsed.protocol} is not s3: or file:`;
+}
+
+function readPasswordFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new ConfigError([
+      `REPOSITORY_PASSWORD_FILE=${JSON.stringify(file)}: cannot be read (${typeof code === 'string' ? code : 'error'})`,
+    ]);
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password.length === 0)
+    throw new ConfigError([`REPOSITORY_PASSWORD_FILE=${JSON.stringify(file)}: the file is empty`]);
+  return password;
 }

@@ -4,17 +4,26 @@ import { timingSafeEqual } from 'node:crypto';
 export const REDACTED = '[REDACTED]';
 
 /**
- * The secrets of a configuration: every token of API_TOKENS, METRICS_TOKEN, and the passwords in
- * DATABASE_URL and REDIS_URL.
+ * The secrets of a configuration: every token of API_TOKENS, METRICS_TOKEN, the passwords in
+ * DATABASE_URL and REDIS_URL, and the object repository's password and S3 secret key.
  */
 export function secretsOf(config: {
   apiTokens: readonly string[];
   metricsToken: string | null;
   databaseUrl: string;
   redisUrl: string;
+  repository?: {
+    kind: string;
+    password?: string;
+    s3?: { credentials?: { secretAccessKey: string } };
+  };
 }): string[] {
   const secrets = [...config.apiTokens, ...(config.metricsToken === null ? [] : [config.metricsToken])];
   for (const url of [config.databaseUrl, config.redisUrl]) secrets.push(passwordOf(url));
+  const repository = config.repository;
+  if (repository?.password !== undefined) secrets.push(repository.password);
+  const secretKey = repository?.s3?.credentials?.secretAccessKey;
+  if (secretKey !== undefined) secrets.push(secretKey);
   return secrets.filter((secret) => secret.length > 0);
 }
 

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 const count = z.number().int().nonnegative();
-const snapshot = z.string().describe('the snapshot, relative to BACKUP_FOLDER');
+const snapshot = z
+  .string()
+  .describe(
+    "the snapshot: relative to BACKUP_FOLDER for the local tree, the backup's job id in the object repository",
+  );
 const durationMs = z.number().nonnegative();
 
 export const backupResultSchema = z.object({
@@ -14,6 +18,16 @@ export const backupResultSchema = z.object({
   skipped: count.describe('sockets, FIFOs, devices, and entries that vanished or could not be read'),
   warnings: z.array(z.string()).describe('the first 100 of those, one line each'),
   durationMs,
+  newChunks: count
+    .optional()
+    .describe('object repository only: content chunks the repository lacked, stored by this backup'),
+  reusedChunks: count
+    .optional()
+    .describe("object repository only: the snapshot's chunks the repository held already"),
+  newBytes: count.optional().describe('object repository only: the bytes of the new chunks before compression'),
+  storedBytes: count
+    .optional()
+    .describe('object repository only: what the new chunks take in the repository, compressed and encrypted'),
 });
 export type BackupResult = z.infer<typeof backupResultSchema>;
 

@@ -18,6 +18,8 @@ export const ENGINE_ERROR_CODES = [
   'REPOSITORY_DAMAGED',
   'WRONG_PASSWORD',
   'REPOSITORY_UNAVAILABLE',
+  'REPOSITORY_NOT_FOUND',
+  'REPOSITORY_EXISTS',
   'IO_ERROR',
 ] as const;
 
@@ -36,6 +38,7 @@ export const CLIENT_ERROR_CODES: readonly EngineErrorCode[] = [
   'NO_SUCH_SNAPSHOT',
   'NO_SUCH_PATH',
   'TARGET_EXISTS',
+  'REPOSITORY_EXISTS',
 ];
 
 /** An error a person can act on, with a stable `code` and whether retrying may help. */

@@ -16,11 +16,11 @@ describe.runIf(s3.run)('object repository on S3', () => {
   repositoryContract('object repository (s3://)', async () => {
     const bucket = await createTestBucket(endpoint);
     const sourceRoot = await fsp.mkdtemp(path.join(tmpdir(), 'strongbox-storage-src-'));
+    const options = { password: 'correct horse', scrypt: { N: 1024, r: 8, p: 1 } };
+    const store = bucket.store({ prefix: 'repo' });
+    await ObjectRepository.init(store, options);
     return {
-      repository: new ObjectRepository(bucket.store({ prefix: 'repo' }), {
-        password: 'correct horse',
-        scrypt: { N: 1024, r: 8, p: 1 },
-      }),
+      repository: new ObjectRepository(store, options),
       sourceRoot,
       cleanup: async () => {
         await bucket.remove();

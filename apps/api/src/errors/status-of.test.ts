@@ -20,6 +20,8 @@ const ENGINE_STATUS: Record<string, number> = {
   REPOSITORY_DAMAGED: 500,
   WRONG_PASSWORD: 500,
   REPOSITORY_UNAVAILABLE: 503,
+  REPOSITORY_NOT_FOUND: 503,
+  REPOSITORY_EXISTS: 409,
 };
 
 describe('the status of every engine error code', () => {

@@ -62,6 +62,10 @@ export const STATUS_BY_CODE = {
   DATABASE_BUSY: 503,
   // The repository's storage did not answer, or refused us (no such bucket, access denied).
   REPOSITORY_UNAVAILABLE: 503,
+  // Nothing at REPOSITORY_URL: it was never created (`npm run repository -- init`), or the URL is mistyped.
+  REPOSITORY_NOT_FOUND: 503,
+  // Only the init command meets it: no request creates a repository.
+  REPOSITORY_EXISTS: 409,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;

@@ -1,6 +1,7 @@
 import type { Config } from '@strongbox/config';
 import type { Db } from '@strongbox/db';
 import type { StrongboxQueue, TickQueue } from '@strongbox/queue';
+import { type DeploymentRepository, repositoryFromConfig } from '@strongbox/storage';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
@@ -14,10 +15,24 @@ export interface AppDeps {
   ticks: TickQueue;
   /** The producer connection the queue uses; /ready pings it. */
   redis: Redis;
+  /**
+   * The deployment's repository, which /ready probes. @defaultValue one built from `config`, which
+   * the app closes with itself
+   */
+  repository?: DeploymentRepository;
+  /**
+   * How long /ready keeps the repository's answer before it asks again, in ms: a probe opens the
+   * key (a deliberately slow key derivation), so a busy /ready does not repeat it for each request.
+   * @defaultValue 5000
+   */
+  repositoryCheckMs?: number;
 }
 
 declare module 'fastify' {
-  interface FastifyInstance extends AppDeps {}
+  interface FastifyInstance extends Omit<AppDeps, 'repository' | 'repositoryCheckMs'> {
+    repository: DeploymentRepository;
+    repositoryCheckMs: number;
+  }
 }
 
 const deps: FastifyPluginAsync<AppDeps> = async (app, options) => {
@@ -26,6 +41,10 @@ const deps: FastifyPluginAsync<AppDeps> = async (app, options) => {
   app.decorate('queue', options.queue);
   app.decorate('ticks', options.ticks);
   app.decorate('redis', options.redis);
+  const repository = options.repository ?? repositoryFromConfig(options.config.repository);
+  app.decorate('repository', repository);
+  app.decorate('repositoryCheckMs', options.repositoryCheckMs ?? 5_000);
+  if (!options.repository) app.addHook('onClose', () => repository.close());
 };
 
 export default fp(deps, { name: 'deps' });

@@ -65,6 +65,9 @@ const EXAMPLES: Record<ErrorCode, string> = {
     'The database refused the change for conflicting locks with concurrent changes, at every attempt; nothing was written: send the same request again in 1 s (with the same Idempotency-Key, if it had one)',
   REPOSITORY_UNAVAILABLE:
     'Repository unavailable: bucket backups does not exist at http://127.0.0.1:9000 (NoSuchBucket)',
+  REPOSITORY_NOT_FOUND:
+    'No repository at s3://backups/strongbox/ at http://127.0.0.1:9000: create one with `npm run repository -- init`',
+  REPOSITORY_EXISTS: 'There is a repository at s3://backups/strongbox/ already',
 };
 
 /** The codes every route may answer, whatever it does: its query string is checked everywhere. */

@@ -28,6 +28,8 @@ export interface TestAppOptions {
   logger?: BuildAppOptions['logger'];
   /** innodb_lock_wait_timeout of the app's MySQL connections, in seconds (the server's: 50). */
   lockWaitTimeoutSeconds?: number;
+  /** How long /ready keeps the repository's answer. @defaultValue the app's */
+  repositoryCheckMs?: number;
 }
 
 /** An app on a database, a queue prefix and source/backup folders of its own. */
@@ -73,7 +75,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   queue.on('error', () => undefined);
   const ticks = createTickQueue({ connection: redis, prefix });
   ticks.on('error', () => undefined);
-  const app = await buildApp({ config, db, queue, ticks, redis }, { logger: options.logger ?? false });
+  const app = await buildApp(
+    {
+      config,
+      db,
+      queue,
+      ticks,
+      redis,
+      ...(options.repositoryCheckMs === undefined ? {} : { repositoryCheckMs: options.repositoryCheckMs }),
+    },
+    { logger: options.logger ?? false },
+  );
   await app.ready();
 
   return {

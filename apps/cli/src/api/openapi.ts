@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether MySQL and Redis answer */
+        /** Whether MySQL and Redis answer and the repository opens */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -332,7 +332,7 @@ export interface components {
             prunedAt: string | null;
         };
         BackupResult: {
-            /** @description the snapshot, relative to BACKUP_FOLDER */
+            /** @description the snapshot: relative to BACKUP_FOLDER for the local tree, the backup's job id in the object repository */
             snapshot: string;
             /** @description regular files and symlinks in the snapshot */
             files: number;
@@ -348,6 +348,14 @@ export interface components {
             /** @description the first 100 of those, one line each */
             warnings: string[];
             durationMs: number;
+            /** @description object repository only: content chunks the repository lacked, stored by this backup */
+            newChunks?: number;
+            /** @description object repository only: the snapshot's chunks the repository held already */
+            reusedChunks?: number;
+            /** @description object repository only: the bytes of the new chunks before compression */
+            newBytes?: number;
+            /** @description object repository only: what the new chunks take in the repository, compressed and encrypted */
+            storedBytes?: number;
         };
         /**
          * @example {
@@ -504,7 +512,7 @@ export interface components {
             path?: string;
         };
         RestoreResult: {
-            /** @description the snapshot, relative to BACKUP_FOLDER */
+            /** @description the snapshot: relative to BACKUP_FOLDER for the local tree, the backup's job id in the object repository */
             snapshot: string;
             /** @description the path restored; null for the whole snapshot */
             path: string | null;
@@ -609,7 +617,7 @@ export interface components {
             backupId: string;
         };
         VerifyResult: {
-            /** @description the snapshot, relative to BACKUP_FOLDER */
+            /** @description the snapshot: relative to BACKUP_FOLDER for the local tree, the backup's job id in the object repository */
             snapshot: string;
             files: number;
             bytes: number;
@@ -848,7 +856,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description MySQL and Redis both answer */
+            /** @description MySQL and Redis both answer, and the repository opens */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -860,6 +868,8 @@ export interface operations {
                         checks: {
                             mysql: string;
                             redis: string;
+                            /** @description ok, or why jobs cannot run on the object repository, as `CODE: message` (REPOSITORY_NOT_FOUND, WRONG_PASSWORD, REPOSITORY_UNAVAILABLE, UNKNOWN_LAYOUT…); the local tree's is always ok (each worker checks BACKUP_FOLDER when it starts) */
+                            repository: string;
                         };
                     };
                 };
@@ -924,7 +934,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description MySQL or Redis does not answer; the check says which */
+            /** @description MySQL or Redis does not answer, or the repository does not open; the check says which and why */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -936,6 +946,8 @@ export interface operations {
                         checks: {
                             mysql: string;
                             redis: string;
+                            /** @description ok, or why jobs cannot run on the object repository, as `CODE: message` (REPOSITORY_NOT_FOUND, WRONG_PASSWORD, REPOSITORY_UNAVAILABLE, UNKNOWN_LAYOUT…); the local tree's is always ok (each worker checks BACKUP_FOLDER when it starts) */
+                            repository: string;
                         };
                     };
                 };

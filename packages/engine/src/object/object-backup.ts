@@ -73,6 +73,7 @@ export async function backupInto(
     skipped: tally.skipped,
     warnings: tally.warnings,
     durationMs: Math.round(performance.now() - started),
+    ...walk.writer.chunks,
   };
   const sealed = sealSnapshot(repo.keys.data, {
     version: 1,
@@ -236,6 +237,7 @@ async function writeFile(walk: Walk, at: string): Promise<{ size: number; conten
 
 /** A file unchanged since the parent snapshot: its content as recorded there, not read. */
 function keep(walk: Walk, before: Extract<TreeEntry, { type: 'file' }>): { size: number; content: string[] } {
+  walk.writer.chunks.reusedChunks += before.content.length;
   walk.counters.files++;
   walk.counters.bytes += before.size;
   walk.counters.linkedFiles++;

@@ -1,4 +1,5 @@
 import { EngineError } from '../errors.js';
+import type { ChunkTally } from '../repository/repository.js';
 import { type BlobKeys, type BlobKind, blobName, decodeBlob, encodeBlob } from './blob.js';
 import type { BlobIndex } from './blob-index.js';
 import { PACK_TRAILER_LENGTH } from './format.js';
@@ -159,6 +160,8 @@ export class BlobWriter {
   #batch: Queued[] = [];
   #batchBytes = 0;
   #settled: (() => void)[] = [];
+  /** The data blobs added and found, as a backup's result tells them. */
+  readonly chunks: ChunkTally = { newChunks: 0, reusedChunks: 0, newBytes: 0, storedBytes: 0 };
 
   constructor(
     private readonly index: BlobIndex,
@@ -185,7 +188,10 @@ export class BlobWriter {
    */
   async add(kind: BlobKind, plaintext: Buffer, id: Buffer, onNew?: () => void): Promise<void> {
     const hex = id.toString('hex');
-    if (this.#pending.has(hex)) return;
+    if (this.#pending.has(hex)) {
+      if (kind === 'data') this.chunks.reusedChunks++;
+      return;
+    }
     this.#pending.add(hex);
     this.#batch.push({ kind, plaintext, id, hex, onNew });
     this.#batchBytes += plaintext.length;
@@ -214,10 +220,17 @@ export class BlobWriter {
       batch.length === 0 ? new Set<string>() : await this.index.existing(batch.map(({ id }) => id));
     for (const { kind, plaintext, hex, onNew } of batch) {
       if (held.has(hex)) {
+        if (kind === 'data') this.chunks.reusedChunks++;
         this.#pending.delete(hex);
         continue;
       }
-      this.#packs[kind].add(await encodeBlob(this.keys, kind, plaintext));
+      const blob = await encodeBlob(this.keys, kind, plaintext);
+      if (kind === 'data') {
+        this.chunks.newChunks++;
+        this.chunks.newBytes += plaintext.length;
+        this.chunks.storedBytes += blob.sealed.length;
+      }
+      this.#packs[kind].add(blob);
       onNew?.();
       if (this.#packs[kind].full) await this.finish(kind);
     }

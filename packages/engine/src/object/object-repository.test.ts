@@ -22,6 +22,7 @@ const PASSWORD = 'correct horse';
 repositoryContract('object repository (file://)', async () => {
   const ws = await workspace();
   const store = await FileStore.open(ws.backup);
+  await ObjectRepository.init(store, { password: PASSWORD, scrypt: TEST_SCRYPT });
   return {
     repository: new ObjectRepository(store, { password: PASSWORD, scrypt: TEST_SCRYPT }),
     sourceRoot: ws.src,
@@ -57,6 +58,7 @@ describe('object repository', () => {
   beforeEach(async () => {
     ws = await workspace();
     store = await FileStore.open(ws.backup);
+    await ObjectRepository.init(store, { password: PASSWORD, scrypt: TEST_SCRYPT });
     repository = new ObjectRepository(store, { password: PASSWORD, scrypt: TEST_SCRYPT });
   });
   afterEach(async () => {
@@ -67,15 +69,82 @@ describe('object repository', () => {
   const backup = (folder: string, extra: { beforeCommit?: () => Promise<void> } = {}) =>
     repository.backup(folder, { sourceRoot: ws.src, jobId: randomUUID(), ...extra });
 
-  it('creates a repository on an empty store: a config and one key object', async () => {
-    await repository.open();
-    expect((await names(store, '')).map((name) => name.replace(/[0-9a-f]{32}$/, '<id>'))).toEqual([
-      'config',
-      'keys/<id>',
-    ]);
+  it('creates a repository on an empty store: a config and one key object, and answers its id', async () => {
+    const other = await FileStore.open(await fsp.mkdtemp(path.join(ws.dir, 'new-')));
+    try {
+      const id = await ObjectRepository.init(other, { password: PASSWORD, scrypt: TEST_SCRYPT });
+      expect((await names(other, '')).map((name) => name.replace(/[0-9a-f]{32}$/, '<id>'))).toEqual([
+        'config',
+        'keys/<id>',
+      ]);
+      expect(decodeConfig(await other.get('config')).id).toBe(id);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses to create a repository where there is one, or where any object is, with REPOSITORY_EXISTS, writing nothing', async () => {
+    const before = await names(store, '');
+    const again = await rejectionOf(
+      ObjectRepository.init(store, { password: PASSWORD, scrypt: TEST_SCRYPT }),
+    );
+    expect(again).toMatchObject({
+      code: 'REPOSITORY_EXISTS',
+      message: `There is a repository at ${store} already`,
+    });
+    expect(await names(store, '')).toEqual(before);
+    const dir = await fsp.mkdtemp(path.join(ws.dir, 'full-'));
+    const other = await FileStore.open(dir);
+    try {
+      await other.put('data/left-over', Buffer.from('not ours'));
+      const error = await rejectionOf(
+        ObjectRepository.init(other, { password: PASSWORD, scrypt: TEST_SCRYPT }),
+      );
+      expect(error).toMatchObject({
+        code: 'REPOSITORY_EXISTS',
+        message: `file://${dir} is not empty (it holds data/left-over): a repository is created only where nothing is`,
+      });
+      expect(await names(other, '')).toEqual(['data/left-over']);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('never creates a repository when opened: an empty store is REPOSITORY_NOT_FOUND for open and probe, and stays empty', async () => {
+    const dir = await fsp.mkdtemp(path.join(ws.dir, 'empty-'));
+    const empty = await FileStore.open(dir);
+    try {
+      const opened = new ObjectRepository(empty, { password: PASSWORD });
+      const message = `No repository at file://${dir}: create one with \`npm run repository -- init\``;
+      expect(await rejectionOf(opened.open())).toMatchObject({ code: 'REPOSITORY_NOT_FOUND', message });
+      expect(await rejectionOf(opened.probe())).toMatchObject({ code: 'REPOSITORY_NOT_FOUND', message });
+      await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
+      const backup = opened.backup('docs', { sourceRoot: ws.src, jobId: randomUUID() });
+      expect(await rejectionOf(backup)).toMatchObject({ code: 'REPOSITORY_NOT_FOUND', message });
+      expect(await names(empty, '')).toEqual([]);
+    } finally {
+      await empty.close();
+    }
+  });
+
+  it('probes without reading a pack: a wrong password and an unknown format version are refused, a right one passes', async () => {
+    await repository.probe();
+    expect(await rejectionOf(new ObjectRepository(store, { password: 'wrong horse' }).probe())).toMatchObject(
+      {
+        code: 'WRONG_PASSWORD',
+      },
+    );
+    const config = JSON.parse((await store.get('config')).toString());
+    await store.put('config', Buffer.from(JSON.stringify({ ...config, version: 99 })));
+    expect(await rejectionOf(repository.probe())).toMatchObject({
+      code: 'UNKNOWN_LAYOUT',
+      message: 'The repository has format version 99, which this Strongbox does not know (it knows 1)',
+    });
   });
 
   it('refuses a store that holds objects but no config with UNKNOWN_LAYOUT, and writes nothing', async () => {
+    await store.delete('config');
+    for (const key of await names(store, 'keys/')) await store.delete(key);
     await store.put('snapshots/left-over', Buffer.from('not ours'));
     const error = await rejectionOf(repository.open());
     expect(error).toBeInstanceOf(EngineError);
@@ -113,6 +182,23 @@ describe('object repository', () => {
     await writeTree(ws.src, { 'three/again.bin': file });
     await reopened.backup('three', { sourceRoot: ws.src, jobId: randomUUID() });
     expect(await names(store, 'data/')).toEqual(data);
+  });
+
+  it('counts in its result the chunks it stored (bytes before and after compression and sealing) and those it reused', async () => {
+    const random = pseudoRandom(100_000, 'counted');
+    await writeTree(ws.src, {
+      'one/r.bin': random,
+      'one/z.txt': 'a'.repeat(200_000),
+      'two/copy.bin': random,
+    });
+    const first = await backup('one');
+    expect(first).toMatchObject({ newChunks: 2, reusedChunks: 0, newBytes: 300_000 });
+    // The random chunk is stored as it is: a flags byte, a 12-byte nonce and a 16-byte tag around it;
+    // the repeated one deflates to a few hundred bytes.
+    expect(first.storedBytes).toBeGreaterThan(100_029);
+    expect(first.storedBytes).toBeLessThan(100_029 + 1_000);
+    expect(await backup('one')).toMatchObject({ newChunks: 0, reusedChunks: 2, newBytes: 0, storedBytes: 0 });
+    expect(await backup('two')).toMatchObject({ newChunks: 0, reusedChunks: 1, newBytes: 0, storedBytes: 0 });
   });
 
   it('takes a file whose size, mtime and inode match the parent snapshot from it without reading it', async () => {
@@ -226,7 +312,7 @@ describe('object repository', () => {
     const error = await rejectionOf(repository.backup('docs', { sourceRoot: ws.src, jobId: 'job-1' }));
     expect(error).toBeInstanceOf(RangeError);
     expect((error as Error).message).toBe('a job id is a UUID: got "job-1"');
-    expect(await names(store, '')).toEqual([]);
+    expect((await names(store, '')).filter((name) => !/^(config|keys\/)/.test(name))).toEqual([]);
   });
 
   it('writes no snapshot object when beforeCommit refuses', async () => {

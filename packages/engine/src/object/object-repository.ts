@@ -20,7 +20,7 @@ import { checkRestoreRequest, restoreTree } from '../restore.js';
 import { selectKept } from '../retention.js';
 import { assertValidFolder } from '../validate-folder.js';
 import type { BlobIndex } from './blob-index.js';
-import { decodeConfig, encodeConfig, newConfig } from './config.js';
+import { decodeConfig, encodeConfig, newConfig, type RepositoryConfig } from './config.js';
 import {
   createMasterKeys,
   type MasterKeys,
@@ -219,65 +219,59 @@ export class ObjectRepository implements Repository {
     return this.#opened;
   }
 
-  /** Reads config and opens a key; on an empty store, creates both first. */
-  private async load(): Promise<OpenRepository> {
-    const store = this.store;
-    let configBytes = await store.get('config').catch(orNull);
-    if (configBytes === null) {
-      await this.create();
-      configBytes = await store.get('config');
-    }
-    const config = decodeConfig(configBytes);
-    let keys: MasterKeys | undefined;
-    let wrong: unknown;
-    for await (const { name } of store.list('keys/')) {
-      const keyId = name.slice('keys/'.length);
-      try {
-        keys = await openMasterKeys(await store.get(name), this.options.password, keyId, config.id);
-        break;
-      } catch (error) {
-        if (!(error instanceof EngineError && error.code === 'WRONG_PASSWORD')) throw error;
-        wrong = error;
-      }
-    }
-    if (!keys) {
-      if (wrong) throw wrong;
-      throw new EngineError('REPOSITORY_DAMAGED', 'Repository damaged: it has a config and no key');
-    }
-    const index = this.options.index?.(config.id);
-    const blobs = new PackedBlobs(store, keys, index ?? new MemoryBlobIndex());
-    if (!index) await blobs.catchUp();
-    return {
-      id: config.id,
-      store,
-      keys,
-      blobs,
-      chunker: config.chunker,
-      packTarget: this.options.packTarget,
-    };
+  /**
+   * Reads the config and opens a key with the password, and no more (no pack is read): whether
+   * the repository is there, of this format, and opened by this password. What a readiness check
+   * asks, often and cheaply.
+   */
+  async probe(): Promise<void> {
+    await openKeys(this.store, this.options.password);
   }
 
-  /** A new repository: its key object, then its config, written only if none is there. */
-  private async create(): Promise<void> {
-    for await (const { name } of this.store.list('')) {
+  /**
+   * Creates a repository in an empty store: its key object, then its config, written only if none
+   * is there. Nothing opens a repository that was not created so (a mistyped prefix is
+   * REPOSITORY_NOT_FOUND, never a second repository). Answers the new repository's id.
+   * @throws EngineError REPOSITORY_EXISTS when the store holds a config or any object.
+   */
+  static async init(store: ObjectStore, options: ObjectRepositoryOptions): Promise<string> {
+    if ((await store.head('config')) !== undefined) {
+      throw new EngineError('REPOSITORY_EXISTS', `There is a repository at ${store} already`);
+    }
+    for await (const { name } of store.list('')) {
       throw new EngineError(
-        'UNKNOWN_LAYOUT',
-        `The store holds objects (${name}) but no config: it is not a repository`,
+        'REPOSITORY_EXISTS',
+        `${store} is not empty (it holds ${name}): a repository is created only where nothing is`,
       );
     }
     const config = newConfig();
     const keys = createMasterKeys(config.id);
     const keyId = newKeyId();
     const keyName = `keys/${keyId}`;
-    const scrypt = this.options.scrypt;
-    await this.store.put(
-      keyName,
-      await sealMasterKeys(keys, this.options.password, keyId, scrypt ? { scrypt } : {}),
-    );
-    if ((await this.store.putIfAbsent('config', encodeConfig(config))) === 'exists') {
+    const scrypt = options.scrypt;
+    await store.put(keyName, await sealMasterKeys(keys, options.password, keyId, scrypt ? { scrypt } : {}));
+    if ((await store.putIfAbsent('config', encodeConfig(config))) === 'exists') {
       // Another process created it first: ours is a key of no repository.
-      await this.store.delete(keyName);
+      await store.delete(keyName);
+      throw new EngineError('REPOSITORY_EXISTS', `There is a repository at ${store} already`);
     }
+    return config.id;
+  }
+
+  /** Opens the key, and takes the blob index given or fills one in memory from the pack headers. */
+  private async load(): Promise<OpenRepository> {
+    const { config, keys } = await openKeys(this.store, this.options.password);
+    const index = this.options.index?.(config.id);
+    const blobs = new PackedBlobs(this.store, keys, index ?? new MemoryBlobIndex());
+    if (!index) await blobs.catchUp();
+    return {
+      id: config.id,
+      store: this.store,
+      keys,
+      blobs,
+      chunker: config.chunker,
+      packTarget: this.options.packTarget,
+    };
   }
 
   /** The snapshot object of a name, or NO_SUCH_SNAPSHOT. */
@@ -311,6 +305,43 @@ export class ObjectRepository implements Repository {
       .sort((a, b) => a.time.localeCompare(b.time) || a.jobId.localeCompare(b.jobId))
       .map((object) => ({ object }));
   }
+}
+
+/**
+ * The repository's config and its keys, opened with `password`.
+ * @throws EngineError REPOSITORY_NOT_FOUND on an empty store, UNKNOWN_LAYOUT on objects without
+ *   a config or a config of another format version, WRONG_PASSWORD when no key opens.
+ */
+async function openKeys(
+  store: ObjectStore,
+  password: string,
+): Promise<{ config: RepositoryConfig; keys: MasterKeys }> {
+  const configBytes = await store.get('config').catch(orNull);
+  if (configBytes === null) {
+    for await (const { name } of store.list('')) {
+      throw new EngineError(
+        'UNKNOWN_LAYOUT',
+        `The store holds objects (${name}) but no config: it is not a repository`,
+      );
+    }
+    throw new EngineError(
+      'REPOSITORY_NOT_FOUND',
+      `No repository at ${store}: create one with \`npm run repository -- init\``,
+    );
+  }
+  const config = decodeConfig(configBytes);
+  let wrong: unknown;
+  for await (const { name } of store.list('keys/')) {
+    const keyId = name.slice('keys/'.length);
+    try {
+      return { config, keys: await openMasterKeys(await store.get(name), password, keyId, config.id) };
+    } catch (error) {
+      if (!(error instanceof EngineError && error.code === 'WRONG_PASSWORD')) throw error;
+      wrong = error;
+    }
+  }
+  if (wrong) throw wrong;
+  throw new EngineError('REPOSITORY_DAMAGED', 'Repository damaged: it has a config and no key');
 }
 
 function orNull(error: unknown): null {

@@ -27,6 +27,10 @@ const snapshotSchema = z.strictObject({
       skipped: count,
       warnings: z.array(z.string()),
       durationMs: count,
+      newChunks: count.optional(),
+      reusedChunks: count.optional(),
+      newBytes: count.optional(),
+      storedBytes: count.optional(),
     })
     .optional(),
 });

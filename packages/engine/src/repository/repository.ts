@@ -88,8 +88,24 @@ export interface BackupHooks extends CopyHooks, DiscardHooks {
   at?: (step: BackupStep) => void | Promise<void>;
 }
 
+/**
+ * What a backup into the object repository stored and reused, counted in content chunks (data
+ * blobs; the directory trees are not counted). The local tree has no chunks: its results leave
+ * these out.
+ */
+export interface ChunkTally {
+  /** Chunks the repository lacked, stored by this backup. */
+  newChunks: number;
+  /** Chunks of the snapshot that the repository held already (unchanged files' included). */
+  reusedChunks: number;
+  /** The new chunks' bytes before compression. */
+  newBytes: number;
+  /** What the new chunks take in their packs, compressed and encrypted. */
+  storedBytes: number;
+}
+
 /** The snapshot's tally (see CopyTally), which snapshot it is, and how long it took. */
-export interface BackupResult extends CopyTally {
+export interface BackupResult extends CopyTally, Partial<ChunkTally> {
   /** The repository's name for it; the local tree's: `<folder key>/<snapshot name>`, e.g. "photos%2F2024/20261122T010203Z-1a2b3c". */
   snapshot: string;
   durationMs: number;
