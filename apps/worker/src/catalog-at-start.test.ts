@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Job } from '@strongbox/contract';
-import { insertJob, listJobs, listLogs } from '@strongbox/db';
+import { catalogRebuiltAt, insertJob, listJobs, listLogs } from '@strongbox/db';
 import { enqueue } from '@strongbox/queue';
 import { initRepository } from '@strongbox/storage';
 import { TEST_SCRYPT } from '@strongbox/storage/testing';
@@ -78,5 +78,22 @@ describe('catalog at worker start', () => {
       (log) => log.message === 'rebuilt from the repository',
     );
     expect(rebuiltLogs.map((log) => log.jobId).sort()).toEqual([one.id, two.id, three.id].sort());
+  });
+
+  it('takes jobs when the rebuild fails on a pack whose header does not authenticate, and has not marked the catalog rebuilt', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'strongbox-rebuild-start-'));
+    const repositoryEnv = { REPOSITORY_URL: `file://${dir}/repo`, REPOSITORY_PASSWORD: PASSWORD };
+    const env = await startWorkerTestEnv({ env: repositoryEnv });
+    envs.push(env);
+    if (env.config.repository.kind !== 'object') throw new Error('not an object repository');
+    const repositoryId = await initRepository(env.config.repository, { scrypt: TEST_SCRYPT });
+    const bogus = path.join(dir, 'repo', 'data', 'ab');
+    await mkdir(bogus, { recursive: true });
+    await writeFile(path.join(bogus, 'ab'.repeat(32)), 'not a pack, long enough to have a trailer');
+    await env.startWorker();
+    await env.makeFolder('docs', { 'a.txt': 'alpha' });
+    const backup = await run(env, { kind: 'backup', folder: 'docs' });
+    expect(backup).toMatchObject({ status: 'succeeded', result: { snapshot: backup.id, files: 1 } });
+    expect(await catalogRebuiltAt(env.db, repositoryId)).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Job } from '@strongbox/contract';
 import {
   catalogBlobIndex,
+  catalogRebuiltAt,
   connectDatabase,
   type Db,
   finishJob,
@@ -100,6 +101,7 @@ for (const subject of subjects) {
      * catalog DB #1; answers the bytes of each snapshot's file and the jobs.
      */
     async function backUpHistory(store: ObjectStore, db: Db, sourceRoot: string) {
+      await ObjectRepository.init(store, { password: PASSWORD, scrypt: TEST_SCRYPT });
       const repository = withCatalog(store, db);
       const made: { folder: string; job: Job; file: string; bytes: Buffer; now: Date }[] = [];
       const rounds: [string, number][] = [
@@ -189,6 +191,22 @@ for (const subject of subjects) {
       );
       expect(await getStats(second)).toMatchObject({ backups: { total: 5, succeeded: 5 } });
       expect((await listLogs(second, { limit: 100 })).items).toHaveLength(5);
+    });
+
+    it('stops with REPOSITORY_DAMAGED naming a pack whose header does not authenticate, and marks nothing rebuilt', async () => {
+      const store = await subject.store();
+      const sourceRoot = await fsp.mkdtemp(path.join(tmpdir(), 'strongbox-rebuild-src-'));
+      cleanups.push(() => fsp.rm(sourceRoot, { recursive: true, force: true }));
+      await backUpHistory(store, await newDatabase(), sourceRoot);
+      const pack = `data/ab/${'ab'.repeat(32)}`;
+      await store.put(pack, Buffer.from('not a pack, long enough to have a trailer'));
+      const empty = await newDatabase();
+      const repository = withCatalog(store, empty);
+      const error = await rebuildCatalog(empty, repository).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'REPOSITORY_DAMAGED' });
+      expect((error as Error).message).toContain(pack);
+      expect(await catalogRebuiltAt(empty, await repository.repositoryId())).toBeNull();
+      expect(await succeededBackups(empty, 'alpha')).toEqual([]);
     });
 
     it('records each snapshot once when two rebuilds run at once, without an error', async () => {
