@@ -18,6 +18,7 @@ import {
   startJob,
 } from '@strongbox/db';
 import { FileStore, ObjectRepository, type ObjectStore } from '@strongbox/engine/object';
+import { listingStore } from '@strongbox/engine/object/testing';
 import { checkS3, createTestDatabase } from '@strongbox/services/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createTestBucket } from './testing/bucket.js';
@@ -41,21 +42,6 @@ async function newDatabase(): Promise<Db> {
   cleanups.push(() => db.end());
   await migrate(db);
   return db;
-}
-
-/** A store that counts the prefixes listed, to show which operations list the bucket. */
-function listing(store: ObjectStore, listed: string[]): ObjectStore {
-  return new Proxy(store, {
-    get(target, key, receiver) {
-      if (key === 'list')
-        return (prefix: string) => {
-          listed.push(prefix);
-          return target.list(prefix);
-        };
-      const value = Reflect.get(target, key, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 const withCatalog = (store: ObjectStore, db: Db) =>
@@ -135,7 +121,7 @@ for (const subject of subjects) {
 
       const second = await newDatabase();
       const listed: string[] = [];
-      const repository = withCatalog(listing(store, listed), second);
+      const repository = withCatalog(listingStore(store, listed), second);
       let packs = 0;
       for (const prefix of ['data/', 'tree/']) for await (const _ of store.list(prefix)) packs++;
       const counts = await rebuildCatalog(second, repository);

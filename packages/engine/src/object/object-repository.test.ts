@@ -14,6 +14,7 @@ import { MemoryBlobIndex } from './memory-blob-index.js';
 import { ObjectRepository } from './object-repository.js';
 import type { ObjectStore } from './object-store.js';
 import { headerLength, openPackHeader } from './pack.js';
+import { listingStore } from './test-object-store-contract.js';
 
 /** A cheap scrypt cost for tests: the lowest a key object may record. */
 const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -338,17 +339,7 @@ describe('object repository', () => {
   it('lists the packs once when a verify misses the blobs of a deleted pack, and fails SNAPSHOT_CORRUPT naming its files', async () => {
     await repository.open();
     const listed: string[] = [];
-    const counting = new Proxy(store, {
-      get(target, key, receiver) {
-        if (key === 'list')
-          return (prefix: string) => {
-            listed.push(prefix);
-            return target.list(prefix);
-          };
-        const value = Reflect.get(target, key, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const counting = listingStore(store, listed);
     // Opened before the backup: every blob of it is a miss for this reader.
     const reader = new ObjectRepository(counting, { password: PASSWORD });
     await reader.open();
