@@ -2,6 +2,7 @@ import { rebuildCatalog } from '@strongbox/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../../errors/api-error.js';
+import { type ErrorCode, STATUS_BY_CODE } from '../../errors/status-of.js';
 import { json, responses, WRITE_ERRORS } from '../../schemas/problem.js';
 
 const count = z.number().int().nonnegative();
@@ -36,17 +37,35 @@ const repository: FastifyPluginAsyncZod = async (app) => {
     ]),
   };
   app.post('/repository/rebuild', { schema }, async (request) => {
-    const object = await app.repository.objectRepository();
-    if (!object) {
-      throw new ApiError(
-        'NOT_OBJECT_REPOSITORY',
-        'This deployment keeps its snapshots in the local tree (REPOSITORY_URL is unset): it has no catalog to rebuild',
-      );
+    try {
+      const object = await app.repository.objectRepository();
+      if (!object) {
+        throw new ApiError(
+          'NOT_OBJECT_REPOSITORY',
+          'This deployment keeps its snapshots in the local tree (REPOSITORY_URL is unset): it has no catalog to rebuild',
+        );
+      }
+      const counts = await rebuildCatalog(app.db, object);
+      request.log.info({ ...counts }, 'the catalog was rebuilt from the repository');
+      return counts;
+    } catch (error) {
+      throw withOwnCode(error);
     }
-    const counts = await rebuildCatalog(app.db, object);
-    request.log.info({ ...counts }, 'the catalog was rebuilt from the repository');
-    return counts;
   });
 };
+
+/**
+ * An error of the repository or the database with a code the API maps (REPOSITORY_NOT_FOUND,
+ * REPOSITORY_UNAVAILABLE, WRONG_PASSWORD, REPOSITORY_DAMAGED…) as an ApiError of that code, so its
+ * status is that code's; the original stays its cause, for the log.
+ */
+function withOwnCode(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof ApiError || !(error instanceof Error) || typeof code !== 'string') return error;
+  if (!Object.hasOwn(STATUS_BY_CODE, code)) return error;
+  const own = new ApiError(code as ErrorCode, error.message);
+  own.cause = error;
+  return own;
+}
 
 export default repository;

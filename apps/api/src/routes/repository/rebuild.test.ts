@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileStore, ObjectRepository } from '@strongbox/engine/object';
@@ -35,6 +35,16 @@ describe('POST /repository/rebuild', () => {
     });
     const jobs = await t.app.inject({ method: 'GET', url: '/backups' });
     expect(jobs.json()).toMatchObject({ items: [] });
+  });
+
+  it('answers 503 REPOSITORY_NOT_FOUND where no repository was created, and writes nothing there', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'strongbox-rebuild-route-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const t = await app({ REPOSITORY_URL: `file://${dir}`, REPOSITORY_PASSWORD: PASSWORD });
+    const response = await t.app.inject({ method: 'POST', url: '/repository/rebuild' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ statusCode: 503, code: 'REPOSITORY_NOT_FOUND' });
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it("lists the repository's snapshots as succeeded backup jobs per folder, and adds nothing the second time", async () => {
