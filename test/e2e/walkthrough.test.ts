@@ -121,6 +121,16 @@ const WALK_THROUGH: Step[] = [
     status: 409,
     answer: { status: 'failed', error: { code: 'TARGET_EXISTS' } },
   },
+  {
+    request: 'GET /folders/example/snapshots',
+    status: 200,
+    answer: { nextCursor: null },
+  },
+  {
+    request: 'POST /backups/latest/verify?folder=example&wait=30',
+    status: 200,
+    answer: { kind: 'verify', folder: 'example', status: 'succeeded', result: { files: 2, bytes: 63 } },
+  },
 ];
 
 let stack: Stack;

@@ -1,3 +1,4 @@
+import { MAX_PATH_BYTES } from '@strongbox/contract';
 import { loggerOptions, SECRET_FREE } from '@strongbox/logging';
 import Fastify, {
   type FastifyInstance,
@@ -9,6 +10,7 @@ import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { answerClientError } from './errors/client-error.js';
 import { toProblem } from './errors/to-problem.js';
+import { longParameterError } from './lib/long-folder.js';
 import admission, { admit } from './plugins/admission.js';
 import audit from './plugins/audit.js';
 import auth from './plugins/auth.js';
@@ -24,6 +26,7 @@ import queryEncoding from './plugins/query-encoding.js';
 import rateLimit from './plugins/rate-limit.js';
 import strictQuery from './plugins/strict-query.js';
 import backups from './routes/backups/index.js';
+import folders from './routes/folders/index.js';
 import health from './routes/health/index.js';
 import logs from './routes/logs/index.js';
 import repository from './routes/repository/index.js';
@@ -69,9 +72,11 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
             ...SECRET_FREE,
           },
     bodyLimit: BODY_LIMIT,
-    // Route parameters are job ids (UUIDs); longer ones answer 404 like any unknown id. The folder
-    // of POST /backup/{folder} is a wildcard, which this does not limit.
-    routerOptions: { maxParamLength: 100 },
+    // Route parameters are job ids (UUIDs) and folders (at most MAX_PATH_BYTES bytes, so at most as
+    // many characters): a longer id answers 404 like any unknown id, a longer folder the folder
+    // rule's 400 (lib/long-folder.ts). The folder of POST /backup/{folder} is a wildcard, which this
+    // does not limit.
+    routerOptions: { maxParamLength: MAX_PATH_BYTES },
     // URLs Fastify cannot even route (bad percent-encoding, a parameter over maxParamLength) get
     // the same admission (rate limit, token) and the same error shape as the rest: the router
     // answers them before any route, so no hook runs for them.
@@ -82,7 +87,7 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
         error = refusal as typeof error;
       }
       if (reply.sent) return reply;
-      const problem = toProblem(error, request.id);
+      const problem = toProblem(longParameterError(error, request.url), request.id);
       request.log.info({ code: problem.code }, 'request refused');
       return (reply as FastifyReply).code(problem.statusCode).send(problem);
     },
@@ -119,6 +124,7 @@ export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
   await app.register(metrics);
   await app.register(health);
   await app.register(backups);
+  await app.register(folders);
   await app.register(logs);
   await app.register(stats);
   await app.register(repository);

@@ -44,7 +44,7 @@ describe('a worker whose object repository cannot be opened', () => {
     expect(await getJob(env.db, job.id)).toMatchObject({ status: 'queued', attempts: 0, startedAt: null });
     const errors = lines.filter((line) => line.level === 50);
     expect(errors.map((line) => line.msg)).toEqual([
-      `The repository cannot be opened; this worker takes no job until it can: REPOSITORY_NOT_FOUND: No repository at file://${dir}: create one with \`npm run repository -- init\``,
+      `The repository cannot be opened; this worker takes no job until it can: REPOSITORY_NOT_FOUND: No repository at file://: create one with \`npm run repository -- init\``,
     ]);
     expect(errors[0]).toMatchObject({ code: 'REPOSITORY_NOT_FOUND', repository: `file://${dir}` });
     expect(await readdir(dir)).toEqual([]);

@@ -70,4 +70,5 @@ export {
   type Schedule,
   scheduleSchema,
 } from './schedule.js';
+export { type Snapshot, snapshotSchema } from './snapshot.js';
 export { type Stats, statsSchema } from './stats.js';

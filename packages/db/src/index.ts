@@ -56,5 +56,10 @@ export { insertSchedule } from './schedules/insert-schedule.js';
 export { type ListSchedulesQuery, listSchedules } from './schedules/list-schedules.js';
 export { deleteSchedule, setSchedulePaused } from './schedules/update-schedule.js';
 export { type SeedHistoryOptions, seedHistory } from './seed/seed-history.js';
+export {
+  type ListSnapshotsQuery,
+  latestSnapshot,
+  listSnapshots,
+} from './snapshots/list-snapshots.js';
 export { getStats } from './stats/get-stats.js';
 export { lastBackupSuccess } from './stats/last-success.js';

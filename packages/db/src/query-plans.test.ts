@@ -12,6 +12,7 @@ import {
   listFolderBackups,
   listJobs,
   listLogs,
+  listSnapshots,
   migrate,
   seedHistory,
 } from './index.js';
@@ -166,6 +167,21 @@ describe(`query plans on ${JOBS.toLocaleString('en')} jobs and audit rows`, () =
     expectIndexOrder(await plansOf((noting) => listFolderBackups(noting, 100)));
     expect(await failureCounts(db)).toEqual([{ kind: 'backup', code: 'IO_ERROR', failures: JOBS * 0.1 }]);
     expectIndexOrder(await plansOf((noting) => failureCounts(noting)));
+  });
+
+  it("reads a folder's snapshots newest first in index order, first and past a cursor", async () => {
+    // Folder 7 has 100 of the seeded jobs (i = 7 + 300k), all succeeded (i % 20 = 7, below 17).
+    const first = await listSnapshots(db, { folder: 'seed/7', limit: 50 });
+    expect(first.items).toHaveLength(50);
+    const rest = await listSnapshots(db, { folder: 'seed/7', limit: 50, cursor: first.nextCursor ?? '' });
+    expect([rest.items.length, rest.nextCursor]).toEqual([50, null]);
+    for (const cursor of [undefined, first.nextCursor ?? '']) {
+      const plans = await plansOf((noting) =>
+        listSnapshots(noting, { folder: 'seed/7', limit: 100, cursor }),
+      );
+      expectIndexOrder(plans);
+      expect(plans.flat().map((step) => step.key)).toEqual(['backup_job_folder_snapshots']);
+    }
   });
 
   it('finds one job by its id, and the active jobs, through an index', async () => {

@@ -21,6 +21,17 @@ import {
 
 /** How many times a request is sent at most, the first one included, unless told otherwise. */
 export const S3_MAX_ATTEMPTS = 4;
+/**
+ * How long a connection may take to open, in ms: an endpoint that does not accept one in 10 s is
+ * down for our purposes, and the attempt is retried.
+ */
+export const S3_CONNECTION_TIMEOUT_MS = 10_000;
+/**
+ * How long a request's socket may stay idle, in ms (no byte sent or received): 2 minutes, far above
+ * what a 32 MiB pack needs at any working bandwidth, so only a stalled transfer hits it; it is
+ * retried like a reset connection.
+ */
+export const S3_REQUEST_TIMEOUT_MS = 120_000;
 /** Objects per page of a listing (S3's own maximum), unless told otherwise. */
 export const S3_PAGE_SIZE = 1000;
 
@@ -64,7 +75,12 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * Retries are the SDK's "standard" strategy, bounded by `maxAttempts` (4 unless told otherwise,
  * the first attempt included): a 5xx, a throttling answer (503 SlowDown), a timeout or a broken
  * connection is sent again after an exponential backoff with jitter (a random delay up to 100 ms ×
- * 2^attempt, 500 ms × 2^attempt when throttled, 20 s at most). When the attempts are spent, or the
+ * 2^attempt, 500 ms × 2^attempt when throttled, 20 s at most), so a request gives up within about
+ * 0.7 s of backoff (3.5 s when throttled) plus its attempts' own time. The strategy also keeps a
+ * retry quota per client (500 tokens, 5 a retry, 10 after a timeout, given back by successes): an
+ * outage that outlasts it stops retrying at once, so a long outage fails fast instead of piling
+ * up backoffs. Timeouts: {@link S3_CONNECTION_TIMEOUT_MS}, {@link S3_REQUEST_TIMEOUT_MS}. The
+ * job's own retry (another attempt, later) takes over from there. When the attempts are spent, or the
  * bucket is missing or refuses us (AccessDenied, a bad key…), the call fails with the engine's
  * REPOSITORY_UNAVAILABLE (transient only in the first case), one message saying which.
  *
@@ -101,7 +117,10 @@ export class S3Store implements ObjectStore {
       retryMode: 'standard',
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+      requestHandler: {
+        connectionTimeout: S3_CONNECTION_TIMEOUT_MS,
+        requestTimeout: S3_REQUEST_TIMEOUT_MS,
+      },
     });
   }
 

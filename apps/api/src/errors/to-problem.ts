@@ -68,8 +68,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_BAD_URL: 'INVALID_URL',
-  // Only ids (of jobs, of schedules, and of the dashboard's jobs) are route parameters (the folder
-  // of POST /backup/* is a wildcard, which has no limit): an id that long is nothing's.
+  // Route parameters are ids (of jobs, of schedules, and of the dashboard's jobs), and folders, whose
+  // overlong ones app.ts answers with the folder rule (lib/long-folder.ts); the folder of
+  // POST /backup/* is a wildcard, which has no limit: an id that long is nothing's.
   FST_ERR_MAX_PARAM_LENGTH: 'NOT_FOUND',
 };
 

@@ -44,6 +44,7 @@ const openapi: FastifyPluginAsync = async (app) => {
       security: [{ bearer: [] }, { basic: [] }, {}],
       tags: [
         { name: 'backups', description: 'jobs of every kind: backup, verify, restore' },
+        { name: 'folders', description: 'what the catalog knows of a folder: its snapshots' },
         { name: 'schedules', description: 'recurring backups' },
         { name: 'logs', description: 'the audit log' },
         { name: 'stats', description: 'totals' },

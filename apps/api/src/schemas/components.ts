@@ -11,6 +11,7 @@ import {
   restoreParamsSchema,
   restoreResultSchema,
   scheduleSchema,
+  snapshotSchema,
   statsSchema,
   verifyJobSchema,
   verifyParamsSchema,
@@ -22,6 +23,8 @@ import { z } from 'zod';
 export const jobListSchema = pageSchema(jobSchema);
 export const logPageSchema = pageSchema(logEntrySchema);
 export const schedulePageSchema = pageSchema(scheduleSchema);
+/** A page of a folder's snapshots, newest first. */
+export const snapshotPageSchema = pageSchema(snapshotSchema);
 
 /** The body of every error answer, as the contract shapes it. */
 export const problemSchema = z.object({
@@ -54,6 +57,8 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Stats: statsSchema,
   Schedule: scheduleSchema,
   SchedulePage: schedulePageSchema,
+  Snapshot: snapshotSchema,
+  SnapshotPage: snapshotPageSchema,
   NewSchedule: newScheduleSchema,
   Problem: problemSchema,
 };

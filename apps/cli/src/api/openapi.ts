@@ -158,6 +158,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backups/latest/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify the newest snapshot of a folder against its manifest */
+        post: operations["verifyLatestBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/backups/{id}/restore": {
         parameters: {
             query?: never;
@@ -169,6 +186,23 @@ export interface paths {
         put?: never;
         /** Restore the snapshot of a backup, or one path in it, into a new folder */
         post: operations["restoreBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/latest/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore the newest snapshot of a folder, or one path in it, into a new folder */
+        post: operations["restoreLatestBackup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -188,6 +222,40 @@ export interface paths {
         post?: never;
         /** Cancel a job that has not started */
         delete: operations["cancelJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders/{folder}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a folder's snapshots, newest first */
+        get: operations["listSnapshots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders/{folder}/snapshots/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a folder's newest snapshot */
+        get: operations["getLatestSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -586,6 +654,25 @@ export interface components {
         };
         SchedulePage: {
             items: components["schemas"]["Schedule"][];
+            nextCursor: string | null;
+        };
+        Snapshot: {
+            /** @description the id of the backup job that made it: what verify and restore take */
+            backupId: string;
+            /** @description the snapshot's name, the backup result's `snapshot` */
+            snapshot: string;
+            /**
+             * Format: date-time
+             * @description when the backup finished: the time of the snapshot
+             */
+            finishedAt: string;
+            /** @description regular files and symlinks in the snapshot */
+            files: number;
+            /** @description bytes of its regular files */
+            bytes: number;
+        };
+        SnapshotPage: {
+            items: components["schemas"]["Snapshot"][];
             nextCursor: string | null;
         };
         Stats: {
@@ -1952,6 +2039,166 @@ export interface operations {
             };
         };
     };
+    verifyLatestBackup: {
+        parameters: {
+            query: {
+                /** @description seconds to wait for the job to end (at most 300) */
+                wait?: number;
+                /**
+                 * @description the folder whose newest snapshot to use, URL-encoded (photos%2F2024)
+                 * @example photos/2024
+                 */
+                folder: string;
+            };
+            header?: {
+                /**
+                 * @description the same key with the same request within 24 hours answers the job first created with it
+                 * @example nightly-photos-2026-11-22
+                 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job, which succeeded while the client waited (?wait) */
+            200: {
+                headers: {
+                    /** @description where to read the job: /backups/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description the job, queued (or still going at the end of ?wait; or the job already asked for, by folder or Idempotency-Key) */
+            202: {
+                headers: {
+                    /** @description where to read the job: /backups/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad Request: INVALID_FOLDER, INVALID_QUERY, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_FOLDER" | "INVALID_QUERY" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed with NO_SUCH_DIRECTORY or NO_SUCH_PATH */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description the job, when the job was cancelled, a restore found its target (TARGET_EXISTS), or the snapshot was gone (NO_SUCH_SNAPSHOT); otherwise an error (SNAPSHOT_UNAVAILABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "SNAPSHOT_UNAVAILABLE";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description the job, when the job failed with NOT_A_DIRECTORY or OUTSIDE_SOURCE_ROOT; otherwise an error (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "IDEMPOTENCY_KEY_REUSED";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
     restoreBackup: {
         parameters: {
             query?: {
@@ -2055,6 +2302,209 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }));
+                };
+            };
+            /** @description the job, when the job was cancelled, a restore found its target (TARGET_EXISTS), or the snapshot was gone (NO_SUCH_SNAPSHOT); otherwise an error (SNAPSHOT_UNAVAILABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "SNAPSHOT_UNAVAILABLE";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed with NOT_A_DIRECTORY or OUTSIDE_SOURCE_ROOT; otherwise an error (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "IDEMPOTENCY_KEY_REUSED";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    restoreLatestBackup: {
+        parameters: {
+            query: {
+                /** @description seconds to wait for the job to end (at most 300) */
+                wait?: number;
+                /**
+                 * @description the folder whose newest snapshot to use, URL-encoded (photos%2F2024)
+                 * @example photos/2024
+                 */
+                folder: string;
+            };
+            header?: {
+                /**
+                 * @description the same key with the same request within 24 hours answers the job first created with it
+                 * @example nightly-photos-2026-11-22
+                 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "target": "restored/photos",
+                 *       "path": "sub/dir"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description where to restore, relative to SOURCE_ROOT; must not exist yet; 1 to 1000 bytes of well-formed UTF-8, no NUL or control characters, not absolute, no empty, "." or ".." segments, no segment over 255 bytes */
+                    target: string;
+                    /** @description one path inside the snapshot; the whole snapshot when absent; 1 to 1000 bytes of well-formed UTF-8, no NUL or control characters, not absolute, no empty, "." or ".." segments, no segment over 255 bytes */
+                    path?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the job, which succeeded while the client waited (?wait) */
+            200: {
+                headers: {
+                    /** @description where to read the job: /backups/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description the job, queued (or still going at the end of ?wait; or the job already asked for, by folder or Idempotency-Key) */
+            202: {
+                headers: {
+                    /** @description where to read the job: /backups/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad Request: INVALID_FOLDER, INVALID_TARGET, INVALID_PATH, VALIDATION, INVALID_JSON, INVALID_QUERY, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_FOLDER" | "INVALID_TARGET" | "INVALID_PATH" | "VALIDATION" | "INVALID_JSON" | "INVALID_QUERY" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed with NO_SUCH_DIRECTORY or NO_SUCH_PATH */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description the job, when the job was cancelled, a restore found its target (TARGET_EXISTS), or the snapshot was gone (NO_SUCH_SNAPSHOT); otherwise an error (SNAPSHOT_UNAVAILABLE) */
@@ -2386,6 +2836,195 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    listSnapshots: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description the folder, URL-encoded as one segment: photos%2F2024 for photos/2024
+                 * @example photos/2024
+                 */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of snapshots, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotPage"];
+                };
+            };
+            /** @description Bad Request: INVALID_FOLDER, INVALID_CURSOR, INVALID_QUERY, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_FOLDER" | "INVALID_CURSOR" | "INVALID_QUERY" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    getLatestSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description the folder, URL-encoded as one segment: photos%2F2024 for photos/2024
+                 * @example photos/2024
+                 */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the newest snapshot of the folder */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Snapshot"];
+                };
+            };
+            /** @description Bad Request: INVALID_FOLDER, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_FOLDER" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_FOUND";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
                     } & {
                         [key: string]: unknown;
                     });

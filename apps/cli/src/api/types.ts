@@ -14,6 +14,8 @@ export type LogRow = Schemas['LogEntry'];
 export type Stats = Schemas['Stats'];
 /** A recurring backup of one folder (`/schedules`). */
 export type Schedule = Schemas['Schedule'];
+/** A snapshot of a folder (`/folders/{folder}/snapshots`): a backup that verify and restore take. */
+export type Snapshot = Schemas['Snapshot'];
 /** The body of every error answer. */
 export type Problem = Schemas['Problem'];
 type LogStatus = NonNullable<NonNullable<operations['listLogs']['parameters']['query']>['status']>;

@@ -6,6 +6,7 @@ import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
 import { registerRestore } from './restore.js';
 import { registerSchedules } from './schedules/index.js';
+import { registerSnapshots } from './snapshots.js';
 import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 import { registerVerify } from './verify.js';
@@ -19,6 +20,7 @@ export const COMMANDS: ((program: Command, io: Io) => void)[] = [
   registerStatus,
   registerList,
   registerCancel,
+  registerSnapshots,
   registerVerify,
   registerRestore,
   registerLogs,

@@ -18,6 +18,13 @@ export interface Idempotency {
    * with the same route and the same job answers the first job; with anything else it is refused.
    */
   route: string;
+  /**
+   * The request as the client made it, when that is not the job it asks for: a request for a
+   * folder's newest snapshot (`latest`) asks for whichever backup is newest when it comes, and the
+   * same request sent again answers the first job even after a newer backup.
+   * @defaultValue the job
+   */
+  request?: unknown;
 }
 
 export interface InsertedJob {
@@ -45,7 +52,9 @@ export async function insertJob(
   const params = 'params' in job ? job.params : null;
   const idempotencyKey = idempotency ? sha256(`idempotency:${idempotency.key}`) : null;
   // The parsed job lists its fields in the schema's order, so equal requests give equal text.
-  const fingerprint = idempotency ? sha256(JSON.stringify([idempotency.route, job])) : null;
+  const fingerprint = idempotency
+    ? sha256(JSON.stringify([idempotency.route, idempotency.request ?? job]))
+    : null;
   const queuedKey = job.kind === 'backup' ? queuedKeyOf(job.folder) : null;
 
   // The unique keys arbitrate: insert first, and look for the job that holds a key only when one

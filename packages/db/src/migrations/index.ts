@@ -8,6 +8,7 @@ import { migration as m0010 } from './0010-log-date-milliseconds.js';
 import { migration as m0011 } from './0011-folder-backups-and-failures.js';
 import { migration as m0012 } from './0012-folder-lease.js';
 import { migration as m0013 } from './0013-repository-catalog.js';
+import { migration as m0014 } from './0014-folder-snapshots.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. Append only. */
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   m0011,
   m0012,
   m0013,
+  m0014,
 ];

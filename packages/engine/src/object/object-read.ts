@@ -58,7 +58,7 @@ async function readDirectory(
   rel: string,
   dir: string | null,
   selected: string[],
-): Promise<void> {
+): Promise<boolean> {
   reading.options.signal?.throwIfAborted();
   let entries: TreeEntry[];
   try {
@@ -66,7 +66,7 @@ async function readDirectory(
   } catch (error) {
     if (!isDamage(error)) throw error;
     reading.corrupt.push(rel === '' ? '.' : rel);
-    return;
+    return false;
   }
   if (dir !== null) await fsp.mkdir(dir, { mode: 0o700 });
   const [first, ...rest] = selected;
@@ -75,7 +75,8 @@ async function readDirectory(
     const relPath = rel === '' ? entry.name : `${rel}/${entry.name}`;
     const to = dir === null ? null : path.join(dir, entry.name);
     if (entry.type === 'dir') {
-      await readDirectory(reading, Buffer.from(entry.subtree, 'hex'), relPath, to, rest);
+      // A directory whose tree failed is not created: nothing to set attributes on.
+      if (!(await readDirectory(reading, Buffer.from(entry.subtree, 'hex'), relPath, to, rest))) continue;
     } else if (rest.length > 0) {
       continue;
     } else if (entry.type === 'symlink') {
@@ -87,6 +88,7 @@ async function readDirectory(
     if (to !== null && entry.type !== 'symlink') await setAttributes(to, entry);
     reading.progress.update();
   }
+  return true;
 }
 
 /** A file's blobs in order, each decoded before its bytes are written. */

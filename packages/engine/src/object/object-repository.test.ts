@@ -67,7 +67,7 @@ describe('object repository', () => {
     await ws.cleanup();
   });
 
-  const backup = (folder: string, extra: { beforeCommit?: () => Promise<void> } = {}) =>
+  const backup = (folder: string, extra: { beforeCommit?: () => Promise<void>; now?: Date } = {}) =>
     repository.backup(folder, { sourceRoot: ws.src, jobId: randomUUID(), ...extra });
 
   it('creates a repository on an empty store: a config and one key object, and answers its id', async () => {
@@ -91,7 +91,7 @@ describe('object repository', () => {
     );
     expect(again).toMatchObject({
       code: 'REPOSITORY_EXISTS',
-      message: `There is a repository at ${store} already`,
+      message: 'There is a repository at file:// already',
     });
     expect(await names(store, '')).toEqual(before);
     const dir = await fsp.mkdtemp(path.join(ws.dir, 'full-'));
@@ -103,7 +103,7 @@ describe('object repository', () => {
       );
       expect(error).toMatchObject({
         code: 'REPOSITORY_EXISTS',
-        message: `file://${dir} is not empty (it holds data/left-over): a repository is created only where nothing is`,
+        message: `file:// is not empty (it holds data/left-over): a repository is created only where nothing is`,
       });
       expect(await names(other, '')).toEqual(['data/left-over']);
     } finally {
@@ -116,7 +116,7 @@ describe('object repository', () => {
     const empty = await FileStore.open(dir);
     try {
       const opened = new ObjectRepository(empty, { password: PASSWORD });
-      const message = `No repository at file://${dir}: create one with \`npm run repository -- init\``;
+      const message = `No repository at file://: create one with \`npm run repository -- init\``;
       expect(await rejectionOf(opened.open())).toMatchObject({ code: 'REPOSITORY_NOT_FOUND', message });
       expect(await rejectionOf(opened.probe())).toMatchObject({ code: 'REPOSITORY_NOT_FOUND', message });
       await writeTree(ws.src, { 'docs/a.txt': 'alpha' });
@@ -139,7 +139,8 @@ describe('object repository', () => {
     await store.put('config', Buffer.from(JSON.stringify({ ...config, version: 99 })));
     expect(await rejectionOf(repository.probe())).toMatchObject({
       code: 'UNKNOWN_LAYOUT',
-      message: 'The repository has format version 99, which this Strongbox does not know (it knows 1)',
+      message:
+        'The repository has format version 99, which this Strongbox does not know (it knows 1) (repository file://)',
     });
   });
 
@@ -151,7 +152,8 @@ describe('object repository', () => {
     expect(error).toBeInstanceOf(EngineError);
     expect(error).toMatchObject({
       code: 'UNKNOWN_LAYOUT',
-      message: 'The store holds objects (snapshots/left-over) but no config: it is not a repository',
+      message:
+        'The store holds objects (snapshots/left-over) but no config: it is not a repository (repository file://)',
     });
     expect(await names(store, '')).toEqual(['snapshots/left-over']);
   });
@@ -401,6 +403,34 @@ describe('object repository', () => {
     // Unchanged: the parent's 300 chunks in one question, then the tree (the same one).
     expect(asked).toEqual([300, 1]);
     expect(again).toMatchObject({ files: 300, copiedFiles: 0, linkedFiles: 300 });
+  });
+
+  it('counts as unreferenced the packs only a forgotten snapshot used, not those a kept one shares, and deletes nothing', async () => {
+    await writeTree(ws.src, { 'docs/kept.txt': 'kept in both' });
+    await backup('docs', { now: new Date('2026-01-01T00:00:00Z') });
+    const firstPacks = await names(store, '');
+    await writeTree(ws.src, { 'docs/later.txt': 'only in the second' });
+    await backup('docs', { now: new Date('2026-01-02T00:00:00Z') });
+    expect(await repository.unreferencedPacks()).toEqual([]);
+
+    await fsp.rm(path.join(ws.src, 'docs/later.txt'));
+    const third = await backup('docs', { now: new Date('2026-01-03T00:00:00Z') });
+    expect(await repository.forget('docs', { keepLast: 1, keepDaily: 0 })).toMatchObject({
+      kept: [third.snapshot],
+    });
+    // The third snapshot's root tree is the first's again, and kept.txt's pack is shared: what only
+    // the second used is its data pack (later.txt) and its tree pack.
+    const secondOnly = (await names(store, '')).filter(
+      (name) => !firstPacks.includes(name) && !name.startsWith('snapshots/'),
+    );
+    expect(secondOnly.map((name) => name.slice(0, 5)).sort()).toEqual(['data/', 'tree/']);
+    const before = await names(store, '');
+    const unreferenced = await repository.unreferencedPacks();
+    expect(unreferenced.map((pack) => pack.name)).toEqual(secondOnly.sort());
+    expect(unreferenced.map((pack) => pack.size)).toEqual(
+      await Promise.all(secondOnly.sort().map(async (name) => (await store.head(name))!)),
+    );
+    expect(await names(store, '')).toEqual(before);
   });
 
   it('answers a snapshot name of a job, snapshots/<job id>, and sweeps nothing', async () => {

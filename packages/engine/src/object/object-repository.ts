@@ -21,6 +21,7 @@ import { selectKept } from '../retention.js';
 import { assertValidFolder } from '../validate-folder.js';
 import type { BlobIndex } from './blob-index.js';
 import { decodeConfig, encodeConfig, newConfig, type RepositoryConfig } from './config.js';
+import { FileStore } from './file-store.js';
 import {
   createMasterKeys,
   type MasterKeys,
@@ -31,8 +32,9 @@ import {
 import { MemoryBlobIndex } from './memory-blob-index.js';
 import { backupInto, resultOf } from './object-backup.js';
 import { type CatchUpCounts, PackedBlobs } from './object-index.js';
+import { markReferenced, packsOutside } from './object-mark.js';
 import { readSnapshotTree } from './object-read.js';
-import { ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import { type ObjectEntry, ObjectNotFoundError, type ObjectStore } from './object-store.js';
 import { openSnapshot, type SnapshotObject, snapshotPath } from './snapshot-object.js';
 
 export interface ObjectRepositoryOptions {
@@ -100,7 +102,10 @@ export class ObjectRepository implements Repository {
     const existing = await this.snapshotObject(request.jobId);
     const adopted = existing && existing.folder === folder ? resultOf(existing) : null;
     if (adopted) return adopted;
-    const parent = (await this.snapshotsOf(repo, folder)).at(-1)?.object ?? null;
+    // A snapshot object that fails authentication may have been this folder's latest or not: the
+    // backup goes on without it, reading every file (a parent only spares reads), rather than
+    // letting one damaged object stop the backups of every folder.
+    const parent = (await this.snapshotsOf(repo, folder, { skipDamaged: true })).at(-1)?.object ?? null;
     return backupInto(repo, folder, request, parent);
   }
 
@@ -160,6 +165,20 @@ export class ObjectRepository implements Repository {
       result.pruned.push(s.snapshot);
     }
     return result;
+  }
+
+  /**
+   * The packs that no snapshot references: those a backup stored before it stopped without
+   * committing (a killed worker, an outage past the retries), and those that only forgotten
+   * snapshots used. Read-only: it deletes nothing, and is the mark phase a prune reuses. It marks
+   * every blob reachable from every snapshot's trees, then reads each pack's header and names the
+   * packs that hold none of them (see docs/repository.md, "Failures"). A pack that a backup running
+   * now has stored is in the answer too until that backup commits, so the answer is a count, not a
+   * licence to delete. A snapshot whose trees cannot be read stops it with REPOSITORY_DAMAGED.
+   */
+  async unreferencedPacks(): Promise<ObjectEntry[]> {
+    const repo = await this.opened();
+    return packsOutside(repo, await markReferenced(repo, await this.allSnapshots(repo)));
   }
 
   /** A backup leaves nothing to sweep here: it writes whole packs and commits with one object. */
@@ -225,7 +244,7 @@ export class ObjectRepository implements Repository {
    * asks, often and cheaply.
    */
   async probe(): Promise<void> {
-    await openKeys(this.store, this.options.password);
+    await named(this.store, () => openKeys(this.store, this.options.password));
   }
 
   /**
@@ -236,12 +255,12 @@ export class ObjectRepository implements Repository {
    */
   static async init(store: ObjectStore, options: ObjectRepositoryOptions): Promise<string> {
     if ((await store.head('config')) !== undefined) {
-      throw new EngineError('REPOSITORY_EXISTS', `There is a repository at ${store} already`);
+      throw new EngineError('REPOSITORY_EXISTS', `There is a repository at ${nameOf(store)} already`);
     }
     for await (const { name } of store.list('')) {
       throw new EngineError(
         'REPOSITORY_EXISTS',
-        `${store} is not empty (it holds ${name}): a repository is created only where nothing is`,
+        `${nameOf(store)} is not empty (it holds ${name}): a repository is created only where nothing is`,
       );
     }
     const config = newConfig();
@@ -253,25 +272,27 @@ export class ObjectRepository implements Repository {
     if ((await store.putIfAbsent('config', encodeConfig(config))) === 'exists') {
       // Another process created it first: ours is a key of no repository.
       await store.delete(keyName);
-      throw new EngineError('REPOSITORY_EXISTS', `There is a repository at ${store} already`);
+      throw new EngineError('REPOSITORY_EXISTS', `There is a repository at ${nameOf(store)} already`);
     }
     return config.id;
   }
 
   /** Opens the key, and takes the blob index given or fills one in memory from the pack headers. */
-  private async load(): Promise<OpenRepository> {
-    const { config, keys } = await openKeys(this.store, this.options.password);
-    const index = this.options.index?.(config.id);
-    const blobs = new PackedBlobs(this.store, keys, index ?? new MemoryBlobIndex());
-    if (!index) await blobs.catchUp();
-    return {
-      id: config.id,
-      store: this.store,
-      keys,
-      blobs,
-      chunker: config.chunker,
-      packTarget: this.options.packTarget,
-    };
+  private load(): Promise<OpenRepository> {
+    return named(this.store, async () => {
+      const { config, keys } = await openKeys(this.store, this.options.password);
+      const index = this.options.index?.(config.id);
+      const blobs = new PackedBlobs(this.store, keys, index ?? new MemoryBlobIndex());
+      if (!index) await blobs.catchUp();
+      return {
+        id: config.id,
+        store: this.store,
+        keys,
+        blobs,
+        chunker: config.chunker,
+        packTarget: this.options.packTarget,
+      };
+    });
   }
 
   /** The snapshot object of a name, or NO_SUCH_SNAPSHOT. */
@@ -288,19 +309,33 @@ export class ObjectRepository implements Repository {
     return sealed && openSnapshot(keys.data, jobId, sealed);
   }
 
-  private async allSnapshots(repo: OpenRepository): Promise<SnapshotObject[]> {
+  /**
+   * Every snapshot, each authenticated; one that fails is REPOSITORY_DAMAGED naming it, unless
+   * `skipDamaged` (only where leaving it out is always safe: never for listing, retention or marking).
+   */
+  private async allSnapshots(repo: OpenRepository, { skipDamaged = false } = {}): Promise<SnapshotObject[]> {
     const objects: SnapshotObject[] = [];
     for await (const { name } of this.store.list('snapshots/')) {
       const jobId = name.slice('snapshots/'.length);
       const sealed = await this.store.get(name).catch(orNull);
-      if (sealed) objects.push(openSnapshot(repo.keys.data, jobId, sealed));
+      if (!sealed) continue;
+      try {
+        objects.push(openSnapshot(repo.keys.data, jobId, sealed));
+      } catch (error) {
+        if (!(skipDamaged && error instanceof EngineError && error.code === 'REPOSITORY_DAMAGED'))
+          throw error;
+      }
     }
     return objects;
   }
 
   /** The folder's snapshots, oldest first. */
-  private async snapshotsOf(repo: OpenRepository, folder: string): Promise<{ object: SnapshotObject }[]> {
-    return (await this.allSnapshots(repo))
+  private async snapshotsOf(
+    repo: OpenRepository,
+    folder: string,
+    options: { skipDamaged?: boolean } = {},
+  ): Promise<{ object: SnapshotObject }[]> {
+    return (await this.allSnapshots(repo, options))
       .filter((object) => object.folder === folder)
       .sort((a, b) => a.time.localeCompare(b.time) || a.jobId.localeCompare(b.jobId))
       .map((object) => ({ object }));
@@ -326,7 +361,7 @@ async function openKeys(
     }
     throw new EngineError(
       'REPOSITORY_NOT_FOUND',
-      `No repository at ${store}: create one with \`npm run repository -- init\``,
+      `No repository at ${nameOf(store)}: create one with \`npm run repository -- init\``,
     );
   }
   const config = decodeConfig(configBytes);
@@ -342,6 +377,41 @@ async function openKeys(
   }
   if (wrong) throw wrong;
   throw new EngineError('REPOSITORY_DAMAGED', 'Repository damaged: it has a config and no key');
+}
+
+// REPOSITORY_UNAVAILABLE is left as the store said it: it names the bucket and endpoint already.
+const REFUSALS_AT_OPEN = new Set<EngineError['code']>([
+  'WRONG_PASSWORD',
+  'UNKNOWN_LAYOUT',
+  'REPOSITORY_DAMAGED',
+]);
+
+/**
+ * Runs an open; what refuses the repository as a whole (a wrong password, an unknown format
+ * version, a damaged config, key or pack header) says which repository, once, here.
+ */
+async function named<T>(store: ObjectStore, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    if (error instanceof EngineError && REFUSALS_AT_OPEN.has(error.code)) {
+      throw new EngineError(error.code, `${error.message} (repository ${nameOf(store)})`, {
+        transient: error.transient,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * How a message names the repository: an S3 store's bucket, prefix and endpoint; a directory only as
+ * "file://", since these messages reach clients and name no path of the server (docs/engine.md).
+ */
+function nameOf(store: ObjectStore): string {
+  if (store instanceof FileStore) return 'file://';
+  // A store that does not say what it is (a wrapper) is named by what it is not: no "[object Object]".
+  return store.toString === Object.prototype.toString ? 'its store' : String(store);
 }
 
 function orNull(error: unknown): null {

@@ -5,6 +5,7 @@ import type {
   ControllerHandlerReturnType,
 } from '@bull-board/api/typings/app';
 import { FastifyAdapter } from '@bull-board/fastify';
+import { quote } from '@strongbox/contract';
 import { ApiError } from '../../errors/api-error.js';
 import type { ErrorCode } from '../../errors/status-of.js';
 
@@ -66,10 +67,13 @@ function isBoardError(body: unknown): body is BoardError {
 
 function messageOf(key: string, options: Record<string, unknown>, request?: BullBoardRequest): string {
   const { queueName, jobId } = (request?.params ?? {}) as { queueName?: string; jobId?: string };
-  if (key === 'ERRORS.JOB_NOT_FOUND') return `There is no job "${jobId}" in the queue "${queueName}"`;
+  // Quoted and cut like every id an answer echoes: a route parameter may be as long as a folder.
+  if (key === 'ERRORS.JOB_NOT_FOUND') {
+    return `There is no job ${quote(jobId ?? '')} in the queue ${quote(queueName ?? '')}`;
+  }
   if (key === 'ERRORS.QUEUE_NOT_FOUND') {
     const names = [...(request?.queues.keys() ?? [])].join(' and ');
-    return `There is no queue "${queueName}": the dashboard shows the queues ${names}`;
+    return `There is no queue ${quote(queueName ?? '')}: the dashboard shows the queues ${names}`;
   }
   const text = ENGLISH.ERRORS[key.replace(/^ERRORS\./, '')] ?? key;
   return text.replace(/\{\{(\w+)\}\}/g, (_match, name: string) => String(options[name] ?? ''));

@@ -78,6 +78,20 @@ describe('Bull Board at /admin/queues', () => {
     });
   });
 
+  it('echoes at most 100 characters of a job id or queue name as long as a folder may be', async () => {
+    const long = 'j'.repeat(1000);
+    const job = await board('GET', `/api/queues/jobs/${long}`);
+    expect(job.statusCode).toBe(404);
+    expect(job.json().message).toBe(
+      `There is no job "${'j'.repeat(100)}"… (1000 characters) in the queue "jobs"`,
+    );
+    const queue = await board('GET', `/api/queues/${long}/some-job`);
+    expect(queue.statusCode).toBe(404);
+    expect(queue.json().message).toBe(
+      `There is no queue "${'j'.repeat(100)}"… (1000 characters): the dashboard shows the queues jobs and schedules`,
+    );
+  });
+
   it('answers a bad parameter of its own with 400 BAD_REQUEST in the error shape, in its own words', async () => {
     const response = await board('GET', '/api/queues?activeQueue=jobs&status=bogus');
     expect(response.statusCode).toBe(400);

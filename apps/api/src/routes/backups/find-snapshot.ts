@@ -1,4 +1,5 @@
-import type { BackupJob } from '@strongbox/contract';
+import { type BackupJob, quote, type Snapshot } from '@strongbox/contract';
+import { latestSnapshot } from '@strongbox/db';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors/api-error.js';
 import { findJob } from './find-job.js';
@@ -25,4 +26,25 @@ export async function findSnapshot(app: FastifyInstance, id: string): Promise<Ba
     );
   }
   return backup;
+}
+
+/**
+ * The newest snapshot of `folder` when the request comes (the backup that `latest` names).
+ *
+ * @throws ApiError with `code` when the folder has none.
+ */
+export async function findLatestSnapshot(
+  app: FastifyInstance,
+  folder: string,
+  code: 'NOT_FOUND' | 'SNAPSHOT_UNAVAILABLE',
+): Promise<Snapshot> {
+  const latest = await latestSnapshot(app.db, folder);
+  if (!latest) {
+    throw new ApiError(
+      code,
+      `Folder ${quote(folder)} has no snapshot: none of its backups succeeded, or retention deleted ` +
+        'every snapshot; back it up first (POST /backups)',
+    );
+  }
+  return latest;
 }

@@ -10,7 +10,8 @@ const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /**
  * The one way every route starts a job: {@link recordJob}, then answer 202 with `Location`, or with
- * `?wait=N` wait for it to end and answer how it ended.
+ * `?wait=N` wait for it to end and answer how it ended. `asked` is what the client asked for when
+ * that is not `input` (a `latest` request): an Idempotency-Key is bound to it instead.
  */
 export async function submitJob(
   app: FastifyInstance,
@@ -18,8 +19,10 @@ export async function submitJob(
   reply: FastifyReply,
   input: NewJob,
   wait: number | undefined,
+  asked?: unknown,
 ): Promise<Job> {
-  const { job } = await recordJob(app, input, { idempotency: idempotencyOf(request), log: request.log });
+  const idempotency = idempotencyOf(request, asked);
+  const { job } = await recordJob(app, input, { idempotency, log: request.log });
   reply.header('Location', `/backups/${job.id}`);
   if (!wait) return reply.code(202).send(job);
 
@@ -75,13 +78,14 @@ export function answerJob(reply: FastifyReply, job: Job): FastifyReply {
 
 /**
  * The Idempotency-Key (its length checked by the route's header schema) and the route it came to (`POST /backups/:id/restore`): `insertJob` binds the
- * key to the route and to the job asked for (folder, backup id, target, path).
+ * key to the route and to the job asked for (folder, backup id, target, path), or to `asked`.
  */
-function idempotencyOf(request: FastifyRequest): Idempotency | null {
+function idempotencyOf(request: FastifyRequest, asked: unknown): Idempotency | null {
   const header = request.headers['idempotency-key'];
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined || key === '') return null;
-  return { key, route: `${request.method} ${request.routeOptions.url}` };
+  const route = `${request.method} ${request.routeOptions.url}`;
+  return asked === undefined ? { key, route } : { key, route, request: asked };
 }
 
 // The response closes before it was sent only when the client went away.

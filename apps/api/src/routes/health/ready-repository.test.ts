@@ -49,7 +49,7 @@ describe('GET /ready with an object repository', () => {
         checks: {
           mysql: 'ok',
           redis: 'ok',
-          repository: `REPOSITORY_NOT_FOUND: No repository at file://${dir}: create one with \`npm run repository -- init\``,
+          repository: `REPOSITORY_NOT_FOUND: No repository at file://: create one with \`npm run repository -- init\``,
         },
       }),
     });
@@ -73,7 +73,7 @@ describe('GET /ready with an object repository', () => {
     const answer = await ready(t);
     expect(answer.statusCode).toBe(503);
     expect(JSON.parse(answer.body).checks.repository).toBe(
-      `WRONG_PASSWORD: The repository password does not open key ${key}`,
+      `WRONG_PASSWORD: The repository password does not open key ${key} (repository file://)`,
     );
     expect(answer.body).not.toContain('not-the-password-9150');
     expect(answer.body).not.toContain(PASSWORD);
@@ -91,7 +91,7 @@ describe('GET /ready with an object repository', () => {
     const answer = await ready(t);
     expect(answer.statusCode).toBe(503);
     expect(JSON.parse(answer.body).checks.repository).toBe(
-      'UNKNOWN_LAYOUT: The repository has format version 99, which this Strongbox does not know (it knows 1)',
+      'UNKNOWN_LAYOUT: The repository has format version 99, which this Strongbox does not know (it knows 1) (repository file://)',
     );
   });
 

@@ -1,0 +1,37 @@
+// Runs one backup into an object repository in a process of its own, from the built packages, and
+// reports over IPC each data pack as soon as the store has it; after the `packs`-th it waits for
+// ever, so that the test can SIGKILL it there: what it leaves is what a worker killed mid-upload
+// leaves. The options come over IPC (never argv: they hold the password):
+//   { url, s3, password, scrypt, packTarget, sourceRoot, folder, jobId, packs }
+import { ObjectRepository } from '@strongbox/engine/object';
+import { storeFromUrl } from '../../dist/index.js';
+
+process.once('message', async (options) => {
+  const store = await storeFromUrl(options.url, options.s3);
+  let stored = 0;
+  const watched = {
+    put: async (name, bytes) => {
+      await store.put(name, bytes);
+      if (!name.startsWith('data/')) return;
+      process.send({ pack: name });
+      if (++stored === options.packs) await new Promise(() => {});
+    },
+    putIfAbsent: (name, bytes) => store.putIfAbsent(name, bytes),
+    get: (name) => store.get(name),
+    getRange: (name, offset, length) => store.getRange(name, offset, length),
+    head: (name) => store.head(name),
+    list: (prefix) => store.list(prefix),
+    delete: (name) => store.delete(name),
+  };
+  const repository = new ObjectRepository(watched, {
+    password: options.password,
+    scrypt: options.scrypt,
+    packTarget: options.packTarget,
+  });
+  const result = await repository.backup(options.folder, {
+    sourceRoot: options.sourceRoot,
+    jobId: options.jobId,
+  });
+  process.send({ finished: result.snapshot });
+  process.exit(0);
+});
