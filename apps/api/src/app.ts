@@ -29,6 +29,7 @@ import backups from './routes/backups/index.js';
 import folders from './routes/folders/index.js';
 import health from './routes/health/index.js';
 import logs from './routes/logs/index.js';
+import repository from './routes/repository/index.js';
 import schedules from './routes/schedules/index.js';
 import stats from './routes/stats/index.js';
 
@@ -126,6 +127,7 @@ export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
   await app.register(folders);
   await app.register(logs);
   await app.register(stats);
+  await app.register(repository);
   await app.register(schedules);
   await app.register(bullBoard);
 };

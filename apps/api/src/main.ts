@@ -1,5 +1,5 @@
 import { type Config, ConfigError, loadConfig } from '@strongbox/config';
-import { connectDatabaseWhenUp, migrate } from '@strongbox/db';
+import { catalogBlobIndex, connectDatabaseWhenUp, migrate } from '@strongbox/db';
 import { SECRET_FREE } from '@strongbox/logging';
 import { connectRedis, createQueue, createTickQueue } from '@strongbox/queue';
 import { repositoryFromConfig } from '@strongbox/storage';
@@ -40,7 +40,9 @@ async function main(): Promise<void> {
   queue.on('error', (error) => log?.warn({ err: error }, 'queue error'));
   const ticks = createTickQueue({ connection: redis, prefix: config.queuePrefix });
   ticks.on('error', (error) => log?.warn({ err: error }, 'schedule queue error'));
-  const repository = repositoryFromConfig(config.repository);
+  const repository = repositoryFromConfig(config.repository, {
+    index: (repositoryId) => catalogBlobIndex(db, repositoryId),
+  });
   const app = await buildApp({ config, db, queue, ticks, redis, repository });
   log = app.log;
 

@@ -62,7 +62,7 @@ describe.each(LOCATIONS)('jobs on the object repository (%s)', (_name, runs, loc
   });
   afterAll(async () => {
     await env?.close();
-    if (env) await repositoryOf(env.config).close();
+    if (env) await repositoryOf(env.config, env.db).close();
     await location?.remove();
   });
 
@@ -143,7 +143,7 @@ describe.each(LOCATIONS)('jobs on the object repository (%s)', (_name, runs, loc
       });
 
       // RETENTION_KEEP_LAST=2: the first snapshot is forgotten, its job marked pruned.
-      const repository = repositoryOf(env.config);
+      const repository = repositoryOf(env.config, env.db);
       expect((await repository.listSnapshots('docs')).map((s) => s.snapshot)).toEqual([second.id, third.id]);
       expect(await repository.snapshotExists(first.id)).toBe(false);
       const pruned = await env.waitForEnd(first.id);

@@ -24,7 +24,7 @@ describe('a worker whose object repository cannot be opened', () => {
   });
   afterAll(async () => {
     await env?.close();
-    if (env) await repositoryOf(env.config).close();
+    if (env) await repositoryOf(env.config, env.db).close();
     await rm(dir, { recursive: true, force: true });
   });
 

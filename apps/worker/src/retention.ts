@@ -17,7 +17,7 @@ export async function applyRetentionAfter(deps: RetentionDeps, folder: string, l
   const { keepLast, keepDaily } = deps.config.retention;
   if (keepLast === 0 && keepDaily === 0) return;
   try {
-    const { pruned } = await repositoryOf(deps.config).forget(folder, { keepLast, keepDaily });
+    const { pruned } = await repositoryOf(deps.config, deps.db).forget(folder, { keepLast, keepDaily });
     const marked = await markPruned(deps.db, pruned);
     if (pruned.length > 0) log.info({ folder, pruned, marked }, 'retention pruned old snapshots');
   } catch (error) {

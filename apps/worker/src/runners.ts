@@ -54,7 +54,7 @@ async function runAs<K extends JobKind>(
 /** The backup runner; tests give it the engine's seams (`hooks`), to stop a backup at a known point. */
 export function backupRunner(hooks?: BackupOptions['hooks']): Runner<'backup'> {
   return (job: BackupJob, context: RunContext): Promise<ResultOf<'backup'>> =>
-    repositoryOf(context.config).backup(job.folder, {
+    repositoryOf(context.config, context.db).backup(job.folder, {
       sourceRoot: context.config.sourceRoot,
       jobId: job.id,
       signal: context.signal,
@@ -66,7 +66,7 @@ export function backupRunner(hooks?: BackupOptions['hooks']): Runner<'backup'> {
 
 async function runVerifyJob(job: VerifyJob, context: RunContext): Promise<ResultOf<'verify'>> {
   const snapshot = await snapshotOf(context.db, job.params.backupId);
-  const verified = await repositoryOf(context.config).verify(snapshot, {
+  const verified = await repositoryOf(context.config, context.db).verify(snapshot, {
     signal: context.signal,
     onProgress: context.onProgress,
   });
@@ -76,7 +76,7 @@ async function runVerifyJob(job: VerifyJob, context: RunContext): Promise<Result
 async function runRestoreJob(job: RestoreJob, context: RunContext): Promise<ResultOf<'restore'>> {
   const snapshot = await snapshotOf(context.db, job.params.backupId);
   const { target, path } = job.params;
-  const restored = await repositoryOf(context.config).restore(snapshot, {
+  const restored = await repositoryOf(context.config, context.db).restore(snapshot, {
     sourceRoot: context.config.sourceRoot,
     target,
     ...(path === undefined ? {} : { path }),

@@ -27,7 +27,7 @@ export interface SweepReport {
  */
 export async function sweepBackupFolder(deps: SweepDeps): Promise<SweepReport> {
   const report: SweepReport = { removed: {}, busy: [] };
-  const repository = repositoryOf(deps.config);
+  const repository = repositoryOf(deps.config, deps.db);
   for (const folder of await repository.listFolders()) {
     const lock = await tryLockFolder(deps.db, folder, {}, { log: deps.logger });
     if (!lock) {

@@ -4,7 +4,9 @@ import type { Config } from '@strongbox/config';
 import type { Db } from '@strongbox/db';
 import type { JobMetrics } from '@strongbox/metrics';
 import { connectRedis, createQueue, createTickQueue, type JobData, QUEUE_NAME } from '@strongbox/queue';
+import { repositoryFromConfig } from '@strongbox/storage';
 import type { Logger } from 'pino';
+import { rebuildCatalogIfNew } from './catalog-at-start.js';
 import { isStalledTooOften, recordLostJob } from './lost-job.js';
 import { observeJobs } from './metrics/observe-jobs.js';
 import { createProcessor, type ProcessorDeps } from './process-job.js';
@@ -67,7 +69,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const queueConnection = connectRedis(config.redisUrl, 'worker');
   const queue = createQueue({ connection: queueConnection, prefix: config.queuePrefix });
 
-  const repository = repositoryOf(config);
+  const repository = repositoryOf(config, db);
   const worker = new StrongboxWorker<JobData>(
     QUEUE_NAME,
     createProcessor({
@@ -125,12 +127,27 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     repository.kind === 'local'
       ? startSweeper({ config, db, logger, intervalMs: deps.sweepIntervalMs ?? 300_000 })
       : async () => undefined;
+  let catalogReady: Promise<void> = Promise.resolve();
+  let closing = false;
   const stopGate = whenRepositoryOpens({
     repository,
     logger,
     retryMs: deps.repositoryRetryMs ?? 15_000,
     onOpen: () => {
-      worker.run().catch((error: unknown) => logger.error({ err: error }, 'the worker stopped taking jobs'));
+      // With a database that has never held this repository's catalog, it is rebuilt before any job.
+      catalogReady = rebuildCatalogIfNew(db, repository, logger)
+        .catch((error: unknown) =>
+          logger.error(
+            { err: error, repository: repository.location },
+            'the catalog could not be rebuilt from the repository; it is tried again at the next start',
+          ),
+        )
+        .then(() => {
+          if (closing) return;
+          worker
+            .run()
+            .catch((error: unknown) => logger.error({ err: error }, 'the worker stopped taking jobs'));
+        });
     },
   });
   logger.info(
@@ -146,7 +163,9 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   return {
     name,
     async close() {
+      closing = true;
       await stopGate();
+      await catalogReady;
       await stopReconciler();
       await stopSweeper();
       await tickWorker.close();
@@ -170,7 +189,8 @@ export async function prepareFolders(config: Config, logger: Logger): Promise<vo
   if (config.repository.kind !== 'local') return checkSourceRoot(config, logger);
   await mkdir(config.backupFolder, { recursive: true, mode: 0o700 });
   try {
-    await repositoryOf(config).open();
+    // The local tree keeps no catalog: it is opened without the database.
+    await repositoryFromConfig(config.repository).open();
   } catch (error) {
     logger.fatal(
       { err: error, backupFolder: config.backupFolder },

@@ -65,6 +65,7 @@ describe('migrate', () => {
         '0010-log-date-milliseconds',
         '0011-folder-backups-and-failures',
         '0012-folder-lease',
+        '0013-repository-catalog',
         '0014-folder-snapshots',
       ]);
       expect(await migrate(db)).toEqual([]);

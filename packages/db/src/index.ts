@@ -36,6 +36,21 @@ export { insertLog, type NewLogEntry } from './logs/insert-log.js';
 export { insertLogs } from './logs/insert-logs.js';
 export { type ListLogsQuery, listLogs } from './logs/list-logs.js';
 export { type MigrateOptions, migrate } from './migrate.js';
+export {
+  type CatalogBlobIndex,
+  type CatalogBlobKind,
+  type CatalogBlobPlace,
+  type CatalogPack,
+  catalogBlobIndex,
+} from './repository/catalog-blob-index.js';
+export {
+  type CatalogSnapshot,
+  type CatalogSource,
+  catalogRebuiltAt,
+  REBUILT_MESSAGE,
+  type RebuildCounts,
+  rebuildCatalog,
+} from './repository/rebuild-catalog.js';
 export { getSchedule } from './schedules/get-schedule.js';
 export { insertSchedule } from './schedules/insert-schedule.js';
 export { type ListSchedulesQuery, listSchedules } from './schedules/list-schedules.js';

@@ -21,6 +21,15 @@ import { storeFromUrl } from './store-from-url.js';
 /** Costs of a new repository's key that tests lower; never set in a deployment. @internal */
 export type RepositoryTuning = Pick<ObjectRepositoryOptions, 'scrypt'>;
 
+/** How the deployment's object repository is opened, beside its settings. */
+export interface DeploymentRepositoryOptions extends RepositoryTuning {
+  /**
+   * The blob index of the object repository: the catalog's (`catalogBlobIndex` of the database).
+   * @defaultValue one in memory, filled from the pack headers when the repository opens
+   */
+  index?: ObjectRepositoryOptions['index'];
+}
+
 /**
  * The deployment's repository, as its configuration names it (REPOSITORY_URL, or the local tree in
  * BACKUP_FOLDER): what the worker runs every job through and what the API's /ready checks.
@@ -38,6 +47,8 @@ export interface DeploymentRepository extends Repository {
   probe(): Promise<void>;
   /** Closes the storage's connections; nothing is used after. */
   close(): Promise<void>;
+  /** The object repository itself, for the catalog's rebuild; null for the local tree. */
+  objectRepository(): Promise<ObjectRepository | null>;
 }
 
 /**
@@ -46,7 +57,7 @@ export interface DeploymentRepository extends Repository {
  */
 export function repositoryFromConfig(
   settings: RepositorySettings,
-  tuning: RepositoryTuning = {},
+  options: DeploymentRepositoryOptions = {},
 ): DeploymentRepository {
   if (settings.kind === 'local')
     return new ConfiguredRepository(
@@ -60,8 +71,10 @@ export function repositoryFromConfig(
     settings.url,
     async () => {
       const store = await storeFromUrl(settings.url, settings.s3);
+      const repository = new ObjectRepository(store, { password: settings.password, ...options });
       return {
-        repository: new ObjectRepository(store, { password: settings.password, ...tuning }),
+        repository,
+        object: repository,
         close: () => store.close(),
       };
     },
@@ -92,6 +105,7 @@ export async function initRepository(
 
 interface Opened {
   repository: Repository & { probe?: () => Promise<void> };
+  object?: ObjectRepository;
   close: () => unknown;
 }
 
@@ -119,6 +133,9 @@ class ConfiguredRepository implements DeploymentRepository {
   async open(): Promise<void> {
     await (await this.inner()).open();
   }
+  async objectRepository(): Promise<ObjectRepository | null> {
+    return (await this.made()).object ?? null;
+  }
   async backup(folder: string, options: BackupRequest): Promise<BackupResult> {
     return (await this.inner()).backup(folder, options);
   }
@@ -145,10 +162,14 @@ class ConfiguredRepository implements DeploymentRepository {
   }
 
   private async inner(): Promise<Opened['repository']> {
+    return (await this.made()).repository;
+  }
+
+  private made(): Promise<Opened> {
     this.#opened ??= this.make().catch((error: unknown) => {
       this.#opened = undefined;
       throw error;
     });
-    return (await this.#opened).repository;
+    return this.#opened;
   }
 }

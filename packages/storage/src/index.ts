@@ -1,5 +1,6 @@
 export {
   type DeploymentRepository,
+  type DeploymentRepositoryOptions,
   initRepository,
   type RepositoryTuning,
   repositoryFromConfig,

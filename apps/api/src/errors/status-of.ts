@@ -33,6 +33,8 @@ export const STATUS_BY_CODE = {
   SNAPSHOT_UNAVAILABLE: 409,
   TARGET_EXISTS: 409,
   CANCELLED: 409,
+  // POST /repository/rebuild on a deployment that keeps its snapshots in the local tree.
+  NOT_OBJECT_REPOSITORY: 409,
   // How a job ended, for `?wait`. What the request asked for was wrong (a 4xx, as if the API had
   // found it out itself): every code the engine has is listed here or below, and a test fails for
   // an engine code that is in neither place.

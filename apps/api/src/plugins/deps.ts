@@ -1,5 +1,5 @@
 import type { Config } from '@strongbox/config';
-import type { Db } from '@strongbox/db';
+import { catalogBlobIndex, type Db } from '@strongbox/db';
 import type { StrongboxQueue, TickQueue } from '@strongbox/queue';
 import { type DeploymentRepository, repositoryFromConfig } from '@strongbox/storage';
 import type { FastifyPluginAsync } from 'fastify';
@@ -41,7 +41,11 @@ const deps: FastifyPluginAsync<AppDeps> = async (app, options) => {
   app.decorate('queue', options.queue);
   app.decorate('ticks', options.ticks);
   app.decorate('redis', options.redis);
-  const repository = options.repository ?? repositoryFromConfig(options.config.repository);
+  const repository =
+    options.repository ??
+    repositoryFromConfig(options.config.repository, {
+      index: (repositoryId) => catalogBlobIndex(options.db, repositoryId),
+    });
   app.decorate('repository', repository);
   app.decorate('repositoryCheckMs', options.repositoryCheckMs ?? 5_000);
   if (!options.repository) app.addHook('onClose', () => repository.close());

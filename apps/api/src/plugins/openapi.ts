@@ -48,6 +48,7 @@ const openapi: FastifyPluginAsync = async (app) => {
         { name: 'schedules', description: 'recurring backups' },
         { name: 'logs', description: 'the audit log' },
         { name: 'stats', description: 'totals' },
+        { name: 'repository', description: 'the object repository and its catalog' },
         { name: 'health', description: 'liveness and readiness' },
         { name: 'operations', description: 'metrics and this document' },
       ],

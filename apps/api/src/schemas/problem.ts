@@ -41,6 +41,8 @@ const EXAMPLES: Record<ErrorCode, string> = {
   SNAPSHOT_UNAVAILABLE:
     'Backup 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 is failed: only a backup that succeeded has a snapshot',
   TARGET_EXISTS: 'Target already exists: restored/photos',
+  NOT_OBJECT_REPOSITORY:
+    'This deployment keeps its snapshots in the local tree (REPOSITORY_URL is unset): it has no catalog to rebuild',
   CANCELLED: 'Cancelled at the request of a client before it started',
   NO_SUCH_DIRECTORY: 'No such directory: photos/2024',
   NO_SUCH_PATH: 'No such path in snapshot photos/2024/20261122T020032Z-accbce: sub/dir',

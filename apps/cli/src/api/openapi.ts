@@ -329,6 +329,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/repository/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild the catalog from the object repository
+         * @description Records the packs the catalog lacks and a succeeded backup job for every snapshot without one, so that GET /backups?kind=backup&status=succeeded&folder=F lists one job per snapshot of F. Idempotent; safe to run while jobs run. A deployment on the local tree (REPOSITORY_URL unset) has no catalog to rebuild: 409 NOT_OBJECT_REPOSITORY.
+         */
+        post: operations["rebuildCatalog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/schedules": {
         parameters: {
             query?: never;
@@ -3373,6 +3393,125 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    rebuildCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what the rebuild found and added */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description snapshots the repository holds */
+                        snapshots: number;
+                        /** @description succeeded backup jobs recorded for snapshots that had none */
+                        added: number;
+                        /** @description packs recorded in the catalog */
+                        packs: number;
+                        /** @description blobs those packs hold */
+                        blobs: number;
+                    };
+                };
+            };
+            /** @description Bad Request: UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Conflict: NOT_OBJECT_REPOSITORY */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_OBJECT_REPOSITORY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY, REPOSITORY_UNAVAILABLE, REPOSITORY_NOT_FOUND */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY" | "REPOSITORY_UNAVAILABLE" | "REPOSITORY_NOT_FOUND";
                     } & {
                         [key: string]: unknown;
                     });

@@ -7,6 +7,7 @@ import { migration as m0006 } from './0006-job-counts.js';
 import { migration as m0010 } from './0010-log-date-milliseconds.js';
 import { migration as m0011 } from './0011-folder-backups-and-failures.js';
 import { migration as m0012 } from './0012-folder-lease.js';
+import { migration as m0013 } from './0013-repository-catalog.js';
 import { migration as m0014 } from './0014-folder-snapshots.js';
 import type { Migration } from './migration.js';
 
@@ -21,5 +22,6 @@ export const migrations: readonly Migration[] = [
   m0010,
   m0011,
   m0012,
+  m0013,
   m0014,
 ];

@@ -1,5 +1,12 @@
+export type { BlobIndex, BlobPlace, PackBlobs } from './blob-index.js';
 export { FileStore } from './file-store.js';
-export { ObjectRepository, type ObjectRepositoryOptions } from './object-repository.js';
+export { MemoryBlobIndex } from './memory-blob-index.js';
+export type { CatchUpCounts } from './object-index.js';
+export {
+  ObjectRepository,
+  type ObjectRepositoryOptions,
+  type SnapshotRecord,
+} from './object-repository.js';
 export {
   checkObjectName,
   checkObjectPrefix,

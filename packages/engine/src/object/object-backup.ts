@@ -8,7 +8,7 @@ import { resolveSourceDirectory } from '../resolve.js';
 import { addWarning, type CopyCounters, finalTally, newCounters } from '../tally.js';
 import { blobId } from './blob.js';
 import { Chunker } from './chunker.js';
-import type { BlobIndex, BlobWriter } from './object-index.js';
+import type { BlobReader, BlobWriter } from './object-index.js';
 import { treeEntries } from './object-read.js';
 import type { OpenRepository } from './object-repository.js';
 import { damaged } from './seal.js';
@@ -16,7 +16,7 @@ import { openSnapshot, type SnapshotObject, sealSnapshot, snapshotPath } from '.
 import { encodeTree, type TreeEntry } from './tree.js';
 
 interface Walk {
-  index: BlobIndex;
+  reader: BlobReader;
   writer: BlobWriter;
   chunker: Chunker;
   idKey: Buffer;
@@ -42,8 +42,8 @@ export async function backupInto(
   const time = (request.now ?? new Date()).toISOString();
   const counters = newCounters();
   const walk: Walk = {
-    index: repo.index,
-    writer: repo.index.writer(repo.packTarget),
+    reader: repo.blobs.reader(),
+    writer: repo.blobs.writer(repo.packTarget),
     chunker: new Chunker(repo.keys.chunker, repo.chunker),
     idKey: repo.keys.id,
     counters,
@@ -105,7 +105,7 @@ export async function backupInto(
 async function previousEntries(walk: Walk, treeId: string | undefined): Promise<Map<string, TreeEntry>> {
   if (treeId === undefined) return new Map();
   try {
-    const entries = await treeEntries(walk.index, Buffer.from(treeId, 'hex'), 'the parent snapshot');
+    const entries = await treeEntries(walk.reader, Buffer.from(treeId, 'hex'), 'the parent snapshot');
     return new Map(entries.map((entry) => [entry.name, entry]));
   } catch (error) {
     if (error instanceof EngineError && error.code === 'REPOSITORY_DAMAGED') return new Map();
@@ -126,6 +126,7 @@ async function writeDirectory(
     walk.counters.skipped++;
     addWarning(walk.counters, `${join(rel, name)}: the name is not UTF-8, skipped`);
   }
+  const held = await heldContent(walk, previous);
   const tree: TreeEntry[] = [];
   for (const d of entries) {
     const at = fdPath(dir.fd, d.name);
@@ -164,7 +165,7 @@ async function writeDirectory(
           before.size === Number(st.size) &&
           before.mtime === common.mtime &&
           before.inode === inode &&
-          before.content.every((id) => walk.writer.has(Buffer.from(id, 'hex')));
+          before.content.every((id) => held.has(id));
         const content = unchanged ? keep(walk, before) : await writeFile(walk, at);
         tree.push({ ...common, type: 'file', inode, ...content });
       } else {
@@ -185,32 +186,52 @@ async function writeDirectory(
   return encoded.id;
 }
 
-/** A file's chunks, those the repository lacks stored; it counts as linked when it had them all. */
+/**
+ * The chunks of the parent's files in this directory that the repository still has, asked in one
+ * question for the directory: a file is kept unread only when all of its chunks are there.
+ */
+async function heldContent(walk: Walk, previous: Map<string, TreeEntry>): Promise<Set<string>> {
+  const ids: Buffer[] = [];
+  for (const entry of previous.values()) {
+    if (entry.type === 'file') for (const id of entry.content) ids.push(Buffer.from(id, 'hex'));
+  }
+  return ids.length === 0 ? new Set() : walk.writer.existing(ids);
+}
+
+/**
+ * A file's chunks, queued for the packs; it counts as copied when the repository lacked one of them
+ * (known once its last chunk has been looked up), as linked when it had them all.
+ */
 async function writeFile(walk: Walk, at: string): Promise<{ size: number; content: string[] }> {
   const handle = await fsp.open(at, constants.O_RDONLY | constants.O_NOFOLLOW);
   const content: string[] = [];
   let size = 0;
   let copied = false;
+  const isNew = () => {
+    copied = true;
+  };
   try {
     for await (const chunk of walk.chunker.chunks(handle.createReadStream({ autoClose: false }))) {
       walk.signal?.throwIfAborted();
       const id = blobId(walk.idKey, chunk);
-      if (await walk.writer.add('data', chunk, id)) copied = true;
+      await walk.writer.add('data', chunk, id, isNew);
       content.push(id.toString('hex'));
       size += chunk.length;
     }
   } finally {
     await handle.close();
   }
-  // A file counts as linked when the repository held every chunk of it; an empty one was read.
+  // An empty file was read: it counts as copied.
   if (content.length === 0) copied = true;
   const counters = walk.counters;
   counters.files++;
   counters.bytes += size;
-  if (copied) {
-    counters.copiedFiles++;
-    counters.copiedBytes += size;
-  } else counters.linkedFiles++;
+  walk.writer.whenLookedUp(() => {
+    if (copied) {
+      counters.copiedFiles++;
+      counters.copiedBytes += size;
+    } else counters.linkedFiles++;
+  });
   return { size, content };
 }
 

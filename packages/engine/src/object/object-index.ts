@@ -1,90 +1,165 @@
 import { EngineError } from '../errors.js';
 import type { ChunkTally } from '../repository/repository.js';
-import { type BlobKeys, type BlobKind, blobName, decodeBlob, type EncodedBlob, encodeBlob } from './blob.js';
+import { type BlobKeys, type BlobKind, blobName, decodeBlob, encodeBlob } from './blob.js';
+import type { BlobIndex } from './blob-index.js';
 import { PACK_TRAILER_LENGTH } from './format.js';
 import type { ObjectStore } from './object-store.js';
 import { headerLength, openPackHeader, PackWriter } from './pack.js';
 import { damaged } from './seal.js';
 
-/** Where one blob is: its pack's object name, and its sealed bytes' place in it. */
-interface BlobPlace {
-  kind: BlobKind;
-  pack: string;
-  offset: number;
-  length: number;
-}
-
 const KINDS: readonly BlobKind[] = ['data', 'tree'];
 
-/**
- * The blob index of a repository without its catalog (version 1 so far): built when the repository
- * is opened by reading every pack's trailer and sealed header (two range reads a pack), kept in
- * memory, and told of every pack written since.
- */
-export class BlobIndex {
-  readonly #places = new Map<string, BlobPlace>();
+/** Pack names asked about at once when catching up (one listing page of S3). */
+const CATCH_UP_PAGE = 1000;
 
-  private constructor(
-    private readonly store: ObjectStore,
+/** What a catch-up recorded. */
+export interface CatchUpCounts {
+  packs: number;
+  blobs: number;
+}
+
+/**
+ * The blobs of an open repository: its store and keys, and the index that says where each blob
+ * is. Reads authenticate every blob; a read whose blob the index lacks catches the index up with
+ * the packs it has not recorded (written by other writers since) and tries once more.
+ */
+export class PackedBlobs {
+  /** The catch-up running, and the one that will run after it for those who asked meanwhile. */
+  #running: Promise<CatchUpCounts> | null = null;
+  #next: Promise<CatchUpCounts> | null = null;
+
+  constructor(
+    readonly store: ObjectStore,
     private readonly keys: BlobKeys,
+    readonly index: BlobIndex,
   ) {}
 
-  static async load(store: ObjectStore, keys: BlobKeys): Promise<BlobIndex> {
-    const index = new BlobIndex(store, keys);
-    for (const kind of KINDS) {
-      for await (const { name, size } of store.list(`${kind}/`)) {
-        const what = `pack ${name}`;
-        const trailer = await store.getRange(
-          name,
-          Math.max(0, size - PACK_TRAILER_LENGTH),
-          PACK_TRAILER_LENGTH,
-        );
-        const length = headerLength(trailer, size, what);
-        const blobsEnd = size - PACK_TRAILER_LENGTH - length;
-        const header = await store.getRange(name, blobsEnd, length);
-        for (const record of openPackHeader(keys.data, kind, header, blobsEnd, what)) {
-          index.#places.set(record.id.toString('hex'), {
-            kind,
-            pack: name,
-            offset: record.offset,
-            length: record.length,
-          });
-        }
-      }
-    }
-    return index;
-  }
-
-  has(id: Buffer): boolean {
-    return this.#places.has(id.toString('hex'));
-  }
-
-  /** The plaintext of a blob, authenticated (decodeBlob); REPOSITORY_DAMAGED when no pack holds it. */
-  async read(kind: BlobKind, id: Buffer): Promise<Buffer> {
-    const place = this.#places.get(id.toString('hex'));
-    if (place?.kind !== kind) throw damaged(`no pack holds ${blobName(kind, id)}`);
-    const sealed = await this.store.getRange(place.pack, place.offset, place.length);
-    return decodeBlob(this.keys, kind, id, sealed);
+  /** A reader that catches the index up at most once (so that a missing pack costs one listing). */
+  reader(): BlobReader {
+    return new BlobReader(this);
   }
 
   /** A writer of new blobs into packs of at most about `target` bytes, one pack per kind at a time. */
   writer(target?: number): BlobWriter {
-    return new BlobWriter(this, this.store, this.keys, target);
+    return new BlobWriter(this.index, this.store, this.keys, target);
   }
 
-  /** Records the blobs of a pack just stored. */
-  added(pack: string, kind: BlobKind, records: { id: Buffer; offset: number; length: number }[]): void {
-    for (const { id, offset, length } of records) {
-      this.#places.set(id.toString('hex'), { kind, pack, offset, length });
+  /** The plaintext of a blob at a place, authenticated (decodeBlob). */
+  async fetch(kind: BlobKind, id: Buffer): Promise<Buffer | null> {
+    const place = await this.index.place(id);
+    if (!place) return null;
+    if (place.kind !== kind) throw damaged(`no pack holds ${blobName(kind, id)}`);
+    const sealed = await this.store.getRange(place.pack, place.offset, place.length);
+    return decodeBlob(this.keys, kind, id, sealed);
+  }
+
+  /**
+   * Records in the index every pack of the store it has not recorded, from the pack's trailer and
+   * sealed header (two range reads a pack). A call made while one runs is answered by the next
+   * one, which starts after it: whoever asks sees every pack stored before they asked.
+   */
+  catchUp(): Promise<CatchUpCounts> {
+    if (!this.#running) return this.startCatchUp();
+    this.#next ??= this.#running
+      .catch(() => undefined)
+      .then(() => {
+        this.#next = null;
+        return this.startCatchUp();
+      });
+    return this.#next;
+  }
+
+  private startCatchUp(): Promise<CatchUpCounts> {
+    const running = this.recordUnrecorded().finally(() => {
+      if (this.#running === running) this.#running = null;
+    });
+    this.#running = running;
+    return running;
+  }
+
+  private async recordUnrecorded(): Promise<CatchUpCounts> {
+    const counts: CatchUpCounts = { packs: 0, blobs: 0 };
+    for (const kind of KINDS) {
+      let page: { name: string; size: number }[] = [];
+      const recordPage = async () => {
+        const missing = await this.index.unrecorded(page.map(({ name }) => name));
+        for (const { name, size } of page) {
+          if (!missing.has(name)) continue;
+          counts.blobs += await this.recordPack(kind, name, size);
+          counts.packs++;
+        }
+        page = [];
+      };
+      for await (const entry of this.store.list(`${kind}/`)) {
+        page.push(entry);
+        if (page.length >= CATCH_UP_PAGE) await recordPage();
+      }
+      await recordPage();
     }
+    return counts;
+  }
+
+  private async recordPack(kind: BlobKind, name: string, size: number): Promise<number> {
+    const what = `pack ${name}`;
+    const trailer = await this.store.getRange(
+      name,
+      Math.max(0, size - PACK_TRAILER_LENGTH),
+      PACK_TRAILER_LENGTH,
+    );
+    const length = headerLength(trailer, size, what);
+    const blobsEnd = size - PACK_TRAILER_LENGTH - length;
+    const header = await this.store.getRange(name, blobsEnd, length);
+    const blobs = openPackHeader(this.keys.data, kind, header, blobsEnd, what).map(
+      ({ id, offset, length }) => ({ id, offset, length }),
+    );
+    await this.index.record({ pack: name, kind, size, blobs });
+    return blobs.length;
   }
 }
 
-/** Adds blobs that the repository lacks to packs, and stores each pack once it is full. */
+/** Reads blobs for one job (a verify, a restore, a backup's parent trees). */
+export class BlobReader {
+  #caughtUp = false;
+
+  constructor(private readonly blobs: PackedBlobs) {}
+
+  /** The plaintext of a blob, authenticated (decodeBlob); REPOSITORY_DAMAGED when no pack holds it. */
+  async read(kind: BlobKind, id: Buffer): Promise<Buffer> {
+    let plaintext = await this.blobs.fetch(kind, id);
+    if (plaintext === null && !this.#caughtUp) {
+      this.#caughtUp = true;
+      await this.blobs.catchUp();
+      plaintext = await this.blobs.fetch(kind, id);
+    }
+    if (plaintext === null) throw damaged(`no pack holds ${blobName(kind, id)}`);
+    return plaintext;
+  }
+}
+
+/** Blobs asked about in one question to the index at most, and the bytes they may hold. */
+const BATCH_BLOBS = 256;
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+interface Queued {
+  kind: BlobKind;
+  plaintext: Buffer;
+  id: Buffer;
+  hex: string;
+  onNew: (() => void) | undefined;
+}
+
+/**
+ * Adds blobs that the repository lacks to packs, and stores each pack once it is full. Blobs are
+ * queued and the index asked about a batch of them at once; a pack's blobs are recorded in the
+ * index once the pack is stored, before any snapshot can reference them.
+ */
 export class BlobWriter {
   readonly #packs: Record<BlobKind, PackWriter>;
-  /** Blobs added to a pack not yet stored. */
+  /** Blobs queued, or added to a pack not yet stored. */
   readonly #pending = new Set<string>();
+  #batch: Queued[] = [];
+  #batchBytes = 0;
+  #settled: (() => void)[] = [];
   /** The data blobs added and found, as a backup's result tells them. */
   readonly chunks: ChunkTally = { newChunks: 0, reusedChunks: 0, newBytes: 0, storedBytes: 0 };
 
@@ -97,32 +172,69 @@ export class BlobWriter {
     this.#packs = { data: this.newPack('data'), tree: this.newPack('tree') };
   }
 
-  /** Whether the repository has the blob, stored or about to be. */
-  has(id: Buffer): boolean {
-    return this.index.has(id) || this.#pending.has(id.toString('hex'));
+  /** The ids among `ids` (as hex) that the repository has, stored or about to be. */
+  async existing(ids: readonly Buffer[]): Promise<Set<string>> {
+    const held = await this.index.existing(ids);
+    for (const id of ids) {
+      const hex = id.toString('hex');
+      if (this.#pending.has(hex)) held.add(hex);
+    }
+    return held;
   }
 
-  /** Adds a blob the repository lacks; answers false, adding nothing, when it has it. */
-  async add(kind: BlobKind, plaintext: Buffer, id: Buffer): Promise<boolean> {
-    if (this.has(id)) {
+  /**
+   * Queues a blob. Unless the repository has it (or it is queued already), it is added to a pack
+   * when its batch is looked up, and `onNew` is called then.
+   */
+  async add(kind: BlobKind, plaintext: Buffer, id: Buffer, onNew?: () => void): Promise<void> {
+    const hex = id.toString('hex');
+    if (this.#pending.has(hex)) {
       if (kind === 'data') this.chunks.reusedChunks++;
-      return false;
+      return;
     }
-    const blob: EncodedBlob = await encodeBlob(this.keys, kind, plaintext);
-    if (kind === 'data') {
-      this.chunks.newChunks++;
-      this.chunks.newBytes += plaintext.length;
-      this.chunks.storedBytes += blob.sealed.length;
-    }
-    this.#packs[kind].add(blob);
-    this.#pending.add(id.toString('hex'));
-    if (this.#packs[kind].full) await this.finish(kind);
-    return true;
+    this.#pending.add(hex);
+    this.#batch.push({ kind, plaintext, id, hex, onNew });
+    this.#batchBytes += plaintext.length;
+    if (this.#batch.length >= BATCH_BLOBS || this.#batchBytes >= BATCH_BYTES) await this.drain();
   }
 
-  /** Stores what is left in the packs. */
+  /** Calls `settle` once every blob queued so far has been looked up (and `onNew` called). */
+  whenLookedUp(settle: () => void): void {
+    if (this.#batch.length === 0) settle();
+    else this.#settled.push(settle);
+  }
+
+  /** Looks up what is queued, and stores what is left in the packs. */
   async flush(): Promise<void> {
+    await this.drain();
     for (const kind of KINDS) await this.finish(kind);
+  }
+
+  private async drain(): Promise<void> {
+    const batch = this.#batch;
+    const settled = this.#settled;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#settled = [];
+    const held =
+      batch.length === 0 ? new Set<string>() : await this.index.existing(batch.map(({ id }) => id));
+    for (const { kind, plaintext, hex, onNew } of batch) {
+      if (held.has(hex)) {
+        if (kind === 'data') this.chunks.reusedChunks++;
+        this.#pending.delete(hex);
+        continue;
+      }
+      const blob = await encodeBlob(this.keys, kind, plaintext);
+      if (kind === 'data') {
+        this.chunks.newChunks++;
+        this.chunks.newBytes += plaintext.length;
+        this.chunks.storedBytes += blob.sealed.length;
+      }
+      this.#packs[kind].add(blob);
+      onNew?.();
+      if (this.#packs[kind].full) await this.finish(kind);
+    }
+    for (const settle of settled) settle();
   }
 
   private async finish(kind: BlobKind): Promise<void> {
@@ -131,7 +243,12 @@ export class BlobWriter {
     const pack = writer.finish();
     this.#packs[kind] = this.newPack(kind);
     await this.store.put(pack.path, pack.bytes);
-    this.index.added(pack.path, kind, pack.records);
+    await this.index.record({
+      pack: pack.path,
+      kind,
+      size: pack.bytes.length,
+      blobs: pack.records.map(({ id, offset, length }) => ({ id, offset, length })),
+    });
     for (const record of pack.records) this.#pending.delete(record.id.toString('hex'));
   }
 

@@ -17,11 +17,12 @@ export async function markReferenced(
   snapshots: readonly SnapshotObject[],
 ): Promise<Set<string>> {
   const marked = new Set<string>();
+  const reader = repo.blobs.reader();
   const pending = snapshots.map((snapshot) => snapshot.tree);
   for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
     if (marked.has(id)) continue;
     marked.add(id);
-    const part = decodeTree(await repo.index.read('tree', Buffer.from(id, 'hex')), `tree blob ${id}`);
+    const part = decodeTree(await reader.read('tree', Buffer.from(id, 'hex')), `tree blob ${id}`);
     if (part.next !== undefined) pending.push(part.next);
     for (const entry of part.entries) {
       if (entry.type === 'dir') pending.push(entry.subtree);

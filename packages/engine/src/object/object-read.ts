@@ -3,7 +3,7 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { ProgressThrottle } from '../progress.js';
 import type { ReadRequest } from '../repository/repository.js';
-import { type BlobIndex, snapshotCorrupt } from './object-index.js';
+import { type BlobReader, snapshotCorrupt } from './object-index.js';
 import type { OpenRepository } from './object-repository.js';
 import type { SnapshotObject } from './snapshot-object.js';
 import { decodeTree, type TreeEntry } from './tree.js';
@@ -16,7 +16,7 @@ export interface ReadOptions extends ReadRequest {
 }
 
 interface Reading {
-  repo: OpenRepository;
+  reader: BlobReader;
   options: ReadOptions;
   files: number;
   bytes: number;
@@ -36,7 +36,7 @@ export async function readSnapshotTree(
   options: ReadOptions,
 ): Promise<{ files: number; bytes: number }> {
   const reading: Reading = {
-    repo,
+    reader: repo.blobs.reader(),
     options,
     files: 0,
     bytes: 0,
@@ -62,7 +62,7 @@ async function readDirectory(
   reading.options.signal?.throwIfAborted();
   let entries: TreeEntry[];
   try {
-    entries = await treeEntries(reading.repo.index, treeId, rel);
+    entries = await treeEntries(reading.reader, treeId, rel);
   } catch (error) {
     if (!isDamage(error)) throw error;
     reading.corrupt.push(rel === '' ? '.' : rel);
@@ -102,7 +102,7 @@ async function readFile(
   let size = 0;
   try {
     for (const id of entry.content) {
-      const plaintext = await reading.repo.index.read('data', Buffer.from(id, 'hex'));
+      const plaintext = await reading.reader.read('data', Buffer.from(id, 'hex'));
       await handle?.write(plaintext);
       size += plaintext.length;
     }
@@ -124,11 +124,11 @@ async function readFile(
 }
 
 /** A directory's entries: the tree blob and the parts that continue it, each authenticated. */
-export async function treeEntries(index: BlobIndex, treeId: Buffer, rel: string): Promise<TreeEntry[]> {
+export async function treeEntries(reader: BlobReader, treeId: Buffer, rel: string): Promise<TreeEntry[]> {
   const entries: TreeEntry[] = [];
   let id: Buffer | undefined = treeId;
   while (id) {
-    const part = decodeTree(await index.read('tree', id), `the tree of ${rel === '' ? '.' : rel}`);
+    const part = decodeTree(await reader.read('tree', id), `the tree of ${rel === '' ? '.' : rel}`);
     entries.push(...part.entries);
     id = part.next === undefined ? undefined : Buffer.from(part.next, 'hex');
   }

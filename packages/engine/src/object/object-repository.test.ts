@@ -10,9 +10,11 @@ import { decodeConfig } from './config.js';
 import { FileStore } from './file-store.js';
 import { PACK_TRAILER_LENGTH } from './format.js';
 import { openMasterKeys } from './master-keys.js';
+import { MemoryBlobIndex } from './memory-blob-index.js';
 import { ObjectRepository } from './object-repository.js';
 import type { ObjectStore } from './object-store.js';
 import { headerLength, openPackHeader } from './pack.js';
+import { listingStore } from './test-object-store-contract.js';
 
 /** A cheap scrypt cost for tests: the lowest a key object may record. */
 const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -326,6 +328,86 @@ describe('object repository', () => {
     const refusal = new Error('lock lost');
     expect(await rejectionOf(backup('docs', { beforeCommit: () => Promise.reject(refusal) }))).toBe(refusal);
     expect(await names(store, 'snapshots/')).toEqual([]);
+  });
+
+  it('verifies and restores a snapshot that another writer stored after this repository was opened', async () => {
+    const other = new ObjectRepository(store, { password: PASSWORD });
+    await repository.open();
+    await other.open();
+    const bytes = pseudoRandom(300_000, 'other writer');
+    await writeTree(ws.src, { 'docs/a.bin': bytes, 'docs/sub/b.txt': 'beta' });
+    const made = await other.backup('docs', { sourceRoot: ws.src, jobId: randomUUID() });
+    expect(await repository.verify(made.snapshot)).toMatchObject({ files: 2, bytes: 300_004 });
+    await repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'back' });
+    expect(digestOf(await fsp.readFile(path.join(ws.src, 'back/a.bin')))).toBe(digestOf(bytes));
+    expect(await fsp.readFile(path.join(ws.src, 'back/sub/b.txt'), 'utf8')).toBe('beta');
+  });
+
+  it('lists the packs once when a verify misses the blobs of a deleted pack, and fails SNAPSHOT_CORRUPT naming its files', async () => {
+    await repository.open();
+    const listed: string[] = [];
+    const counting = listingStore(store, listed);
+    // Opened before the backup: every blob of it is a miss for this reader.
+    const reader = new ObjectRepository(counting, { password: PASSWORD });
+    await reader.open();
+    await writeTree(ws.src, { 'docs/a.txt': 'alpha', 'docs/b.txt': 'beta' });
+    const made = await backup('docs');
+    for (const pack of await names(store, 'data/')) await store.delete(pack);
+    listed.length = 0;
+    const error = await rejectionOf(reader.verify(made.snapshot));
+    expect(error).toMatchObject({
+      code: 'SNAPSHOT_CORRUPT',
+      message: `Snapshot ${made.snapshot} is corrupt: a.txt, b.txt`,
+    });
+    expect(listed).toEqual(['data/', 'tree/']);
+  });
+
+  it('stores the same file backed up by two writers at once, each snapshot whole', async () => {
+    const other = new ObjectRepository(store, { password: PASSWORD });
+    await repository.open();
+    await other.open();
+    const bytes = pseudoRandom(200_000, 'both writers');
+    await writeTree(ws.src, { 'one/same.bin': bytes, 'two/same.bin': bytes });
+    const [one, two] = await Promise.all([
+      repository.backup('one', { sourceRoot: ws.src, jobId: randomUUID() }),
+      other.backup('two', { sourceRoot: ws.src, jobId: randomUUID() }),
+    ]);
+    for (const [made, target] of [
+      [one, 'back-one'],
+      [two, 'back-two'],
+    ] as const) {
+      await repository.restore(made.snapshot, { sourceRoot: ws.src, target });
+      expect(digestOf(await fsp.readFile(path.join(ws.src, target, 'same.bin')))).toBe(digestOf(bytes));
+    }
+  });
+
+  it("asks its index about many chunks at once: 256 a question while a backup reads, the parent directory's chunks in one", async () => {
+    const asked: number[] = [];
+    const index = new MemoryBlobIndex();
+    const counted = new ObjectRepository(store, {
+      password: PASSWORD,
+      scrypt: TEST_SCRYPT,
+      index: () => ({
+        existing: (ids) => {
+          asked.push(ids.length);
+          return index.existing(ids);
+        },
+        place: (id) => index.place(id),
+        record: (pack) => index.record(pack),
+        unrecorded: (packs) => index.unrecorded(packs),
+      }),
+    });
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) files[`many/f${String(i).padStart(3, '0')}.txt`] = `file ${i}`;
+    await writeTree(ws.src, files);
+    await counted.backup('many', { sourceRoot: ws.src, jobId: randomUUID() });
+    // 300 one-chunk files: a question of 256, then the other 44 with the directory's tree.
+    expect(asked).toEqual([256, 45]);
+    asked.length = 0;
+    const again = await counted.backup('many', { sourceRoot: ws.src, jobId: randomUUID() });
+    // Unchanged: the parent's 300 chunks in one question, then the tree (the same one).
+    expect(asked).toEqual([300, 1]);
+    expect(again).toMatchObject({ files: 300, copiedFiles: 0, linkedFiles: 300 });
   });
 
   it('counts as unreferenced the packs only a forgotten snapshot used, not those a kept one shares, and deletes nothing', async () => {

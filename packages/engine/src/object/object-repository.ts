@@ -19,6 +19,7 @@ import type {
 import { checkRestoreRequest, restoreTree } from '../restore.js';
 import { selectKept } from '../retention.js';
 import { assertValidFolder } from '../validate-folder.js';
+import type { BlobIndex } from './blob-index.js';
 import { decodeConfig, encodeConfig, newConfig, type RepositoryConfig } from './config.js';
 import { FileStore } from './file-store.js';
 import {
@@ -28,8 +29,9 @@ import {
   openMasterKeys,
   sealMasterKeys,
 } from './master-keys.js';
+import { MemoryBlobIndex } from './memory-blob-index.js';
 import { backupInto, resultOf } from './object-backup.js';
-import { BlobIndex } from './object-index.js';
+import { type CatchUpCounts, PackedBlobs } from './object-index.js';
 import { markReferenced, packsOutside } from './object-mark.js';
 import { readSnapshotTree } from './object-read.js';
 import { type ObjectEntry, ObjectNotFoundError, type ObjectStore } from './object-store.js';
@@ -42,13 +44,31 @@ export interface ObjectRepositoryOptions {
   packTarget?: number;
   /** scrypt cost of a new key. @defaultValue SCRYPT */
   scrypt?: { N: number; r: number; p: number };
+  /**
+   * The blob index of the repository whose config id is given (the catalog's, so that no process
+   * lists the bucket when it opens the repository).
+   * @defaultValue an index in memory, filled from every pack's header when the repository is opened
+   */
+  index?: (repositoryId: string) => BlobIndex;
 }
 
-/** What an open repository holds: its keys and its blob index. */
+/** A snapshot object as the catalog records it. */
+export interface SnapshotRecord {
+  /** The backup job that made it, and its name. */
+  jobId: string;
+  folder: string;
+  /** When the backup read the folder. */
+  time: Date;
+  /** What the backup answered; for a snapshot that records none, its totals with nothing copied. */
+  result: BackupResult;
+}
+
+/** What an open repository holds: its id, its keys and its blobs. */
 export interface OpenRepository {
+  id: string;
   store: ObjectStore;
   keys: MasterKeys;
-  index: BlobIndex;
+  blobs: PackedBlobs;
   chunker: { min: number; maskBits: number; max: number };
   packTarget: number | undefined;
 }
@@ -57,8 +77,9 @@ const isJobId = (name: string) => z.uuid().safeParse(name).success;
 
 /**
  * Snapshots as objects in an ObjectStore, in the format of docs/repository.md. A snapshot's name
- * is the job id of the backup that made it (`snapshots/<job id>`). Without the catalog yet, the
- * blob index is read from the pack headers when the repository is opened and kept in memory.
+ * is the job id of the backup that made it (`snapshots/<job id>`). The blob index is the one given
+ * (the catalog's), or else read from the pack headers when the repository is opened and kept in
+ * memory.
  */
 export class ObjectRepository implements Repository {
   #opened: Promise<OpenRepository> | undefined;
@@ -172,6 +193,43 @@ export class ObjectRepository implements Repository {
     return [...new Set((await this.allSnapshots(repo)).map((object) => object.folder))];
   }
 
+  /** The repository's id (its config's): what keeps two repositories apart in one catalog. */
+  async repositoryId(): Promise<string> {
+    return (await this.opened()).id;
+  }
+
+  /** Records in the blob index every stored pack it lacks (docs/repository.md, "The catalog"). */
+  async catchUp(): Promise<CatchUpCounts> {
+    return (await this.opened()).blobs.catchUp();
+  }
+
+  /** The job ids of the snapshots the repository holds, as listed (in name order on both stores). */
+  async *snapshotIds(): AsyncIterable<string> {
+    await this.opened();
+    for await (const { name } of this.store.list('snapshots/')) {
+      const jobId = name.slice('snapshots/'.length);
+      if (isJobId(jobId)) yield jobId;
+    }
+  }
+
+  /** A snapshot as the catalog records it; null when it is gone (forgotten meanwhile). */
+  async snapshotRecord(jobId: string): Promise<SnapshotRecord | null> {
+    const object = await this.snapshotObject(jobId);
+    if (!object) return null;
+    const result = resultOf(object) ?? {
+      snapshot: object.jobId,
+      files: object.totals.files,
+      bytes: object.totals.bytes,
+      copiedFiles: 0,
+      copiedBytes: 0,
+      linkedFiles: object.totals.files,
+      skipped: 0,
+      warnings: [],
+      durationMs: 0,
+    };
+    return { jobId: object.jobId, folder: object.folder, time: new Date(object.time), result };
+  }
+
   private opened(): Promise<OpenRepository> {
     this.#opened ??= this.load().catch((error: unknown) => {
       this.#opened = undefined;
@@ -219,12 +277,21 @@ export class ObjectRepository implements Repository {
     return config.id;
   }
 
-  /** Opens the key and reads the blob index. */
+  /** Opens the key, and takes the blob index given or fills one in memory from the pack headers. */
   private load(): Promise<OpenRepository> {
     return named(this.store, async () => {
       const { config, keys } = await openKeys(this.store, this.options.password);
-      const index = await BlobIndex.load(this.store, keys);
-      return { store: this.store, keys, index, chunker: config.chunker, packTarget: this.options.packTarget };
+      const index = this.options.index?.(config.id);
+      const blobs = new PackedBlobs(this.store, keys, index ?? new MemoryBlobIndex());
+      if (!index) await blobs.catchUp();
+      return {
+        id: config.id,
+        store: this.store,
+        keys,
+        blobs,
+        chunker: config.chunker,
+        packTarget: this.options.packTarget,
+      };
     });
   }
 

@@ -2,6 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidObjectNameError, ObjectNotFoundError, type ObjectStore } from './object-store.js';
 
+/** `store`, with each prefix it is asked to list pushed onto `listed`: which operations list the bucket. */
+export function listingStore(store: ObjectStore, listed: string[]): ObjectStore {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      if (key === 'list')
+        return (prefix: string) => {
+          listed.push(prefix);
+          return target.list(prefix);
+        };
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** A store for one test, and how to remove it with everything in it. */
 export interface ContractStore {
   store: ObjectStore;
