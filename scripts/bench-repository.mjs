@@ -10,6 +10,7 @@
 // Bytes and objects are the repository's growth (bucket listing or directory walk) around a timed step.
 import { createCipheriv, createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -276,7 +277,7 @@ function strongbox(root, cpuProf) {
 
 /** Runs a command under /usr/bin/time: its stdout and its peak RSS. */
 async function measured(cmd, args, env) {
-  const rssFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'bench-rss-')), 'rss');
+  const rssFile = path.join(fs.mkdtempSync(path.join(tmpdir(), 'bench-rss-')), 'rss');
   try {
     const stdout = await run('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], {
       capture: true,
