@@ -58,7 +58,7 @@ export async function benchRepository(opts) {
     if (!samples.has(k)) samples.set(k, { scenario, tool, samples: [] });
     samples.get(k).samples.push(sample);
     log(
-      `${scenario.padEnd(30)} ${tool.padEnd(10)} ${sample.ms.toFixed(0).padStart(7)} ms ${mib(sample.bytes).padStart(9)} MiB ${String(sample.objects).padStart(6)} objects ${sample.rssMiB.toFixed(0).padStart(5)} MiB RSS`,
+      `${scenario.padEnd(30)} ${tool.padEnd(10)} ${sample.ms.toFixed(0).padStart(7)} ms ${size(sample.bytes).padStart(11)} ${String(sample.objects).padStart(6)} objects ${sample.rssMiB.toFixed(0).padStart(5)} MiB RSS`,
     );
   };
   /** Times one step of a tool on a repository: the process, plus a flush of what it wrote. */
@@ -406,14 +406,18 @@ function rewriteMiddle(file, seed) {
   fs.closeSync(fd);
 }
 
-const mib = (bytes) => (bytes / MIB).toFixed(bytes !== 0 && Math.abs(bytes) < MIB ? 3 : 1);
+/** Bytes as MiB, or KiB under one MiB (a snapshot object is a few hundred bytes). */
+const size = (bytes) =>
+  Math.abs(bytes) < MIB && bytes !== 0
+    ? `${(bytes / 1024).toFixed(1)} KiB`
+    : `${(bytes / MIB).toFixed(1)} MiB`;
 
 /** One line per scenario: restic and Strongbox side by side, and the ratios Strongbox / restic. */
 export function formatRepositoryTable({ rows, kind, machine: m, cache }) {
   const lines = [
     `Repository: ${kind === 's3' ? 'moto_server on 127.0.0.1 (one bucket per tool and round)' : 'local directories (ext4)'}; machine: ${m.cpus} CPUs (${m.cpu}), ${m.filesystem}, Node ${m.node}; page cache ${cache}. Medians of the rounds; RSS the highest.`,
     '',
-    '| scenario | restic time (ms) | Strongbox time (ms) | time S/r | restic bytes (MiB) | Strongbox bytes (MiB) | bytes S/r | restic objects | Strongbox objects | restic peak RSS (MiB) | Strongbox peak RSS (MiB) | RSS S/r |',
+    '| scenario | restic time (ms) | Strongbox time (ms) | time S/r | restic bytes | Strongbox bytes | bytes S/r | restic objects | Strongbox objects | restic peak RSS (MiB) | Strongbox peak RSS (MiB) | RSS S/r |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
@@ -423,7 +427,7 @@ export function formatRepositoryTable({ rows, kind, machine: m, cache }) {
     const sb = rows.find((x) => x.scenario === s && x.tool === 'Strongbox');
     if (!r || !sb) continue;
     lines.push(
-      `| ${s} | ${r.medianMs.toFixed(0)} | ${sb.medianMs.toFixed(0)} | ${ratio(sb.medianMs, r.medianMs)} | ${mib(r.bytes)} | ${mib(sb.bytes)} | ${ratio(sb.bytes, r.bytes)} | ${r.objects} | ${sb.objects} | ${r.rssMiB.toFixed(0)} | ${sb.rssMiB.toFixed(0)} | ${ratio(sb.rssMiB, r.rssMiB)} |`,
+      `| ${s} | ${r.medianMs.toFixed(0)} | ${sb.medianMs.toFixed(0)} | ${ratio(sb.medianMs, r.medianMs)} | ${size(r.bytes)} | ${size(sb.bytes)} | ${ratio(sb.bytes, r.bytes)} | ${r.objects} | ${sb.objects} | ${r.rssMiB.toFixed(0)} | ${sb.rssMiB.toFixed(0)} | ${ratio(sb.rssMiB, r.rssMiB)} |`,
     );
   }
   lines.push('', 'Every round (ms):', '');
