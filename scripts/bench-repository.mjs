@@ -91,10 +91,14 @@ export async function benchRepository(opts) {
       // Each round starts with the other tool, so that neither always follows the other's writes.
       const order = tools.map((_, k) => tools[(k + round) % tools.length]);
       for (const tool of order) {
-        const repoOf = async () => {
+        /** A new repository for `steps(backup, repo)`, removed after them. */
+        const withRepository = async (steps) => {
           const p = await place.create(`${tool.id}-${round}`);
           const repo = { place: p, ...(await tool.init(p)) };
-          return repo;
+          const flushDir = flush ? p.dir : null;
+          await steps((folder) => timed(repo, () => tool.backup(repo, folder), flushDir), repo);
+          await tool.close(repo);
+          await p.remove();
         };
         const restoreOf = async (repo, folder, scenario) => {
           const target = `restore-${tool.id}-${round}`;
@@ -103,54 +107,32 @@ export async function benchRepository(opts) {
           await rmrf(path.join(root, target));
         };
         if (only.has('a')) {
-          const repo = await repoOf();
-          const flushDir = flush ? repo.place.dir : null;
-          record(
-            '(a) 20k small files, first',
-            tool.name,
-            await timed(repo, () => tool.backup(repo, 'small'), flushDir),
-          );
-          await restoreOf(repo, 'small', '(a) restore');
-          const unchanged = await timed(repo, () => tool.backup(repo, 'small'), flushDir);
-          if (unchanged.changedFiles !== undefined && unchanged.changedFiles !== 0)
-            throw new Error(`${tool.name}: the unchanged backup read ${unchanged.changedFiles} files`);
-          record('(c) unchanged', tool.name, unchanged);
-          const touched = touchFraction(path.join(root, 'small'), 0.01, round + 1);
-          const changed = await timed(repo, () => tool.backup(repo, 'small'), flushDir);
-          if (changed.changedFiles !== undefined && changed.changedFiles !== touched)
-            throw new Error(`${tool.name}: ${changed.changedFiles} files read again, ${touched} changed`);
-          record('(c) 1% changed', tool.name, changed);
-          await tool.close(repo);
-          await repo.place.remove();
+          await withRepository(async (backup, repo) => {
+            record('(a) 20k small files, first', tool.name, await backup('small'));
+            await restoreOf(repo, 'small', '(a) restore');
+            const unchanged = await backup('small');
+            if (unchanged.changedFiles !== undefined && unchanged.changedFiles !== 0)
+              throw new Error(`${tool.name}: the unchanged backup read ${unchanged.changedFiles} files`);
+            record('(c) unchanged', tool.name, unchanged);
+            const touched = touchFraction(path.join(root, 'small'), 0.01, round + 1);
+            const changed = await backup('small');
+            if (changed.changedFiles !== undefined && changed.changedFiles !== touched)
+              throw new Error(`${tool.name}: ${changed.changedFiles} files read again, ${touched} changed`);
+            record('(c) 1% changed', tool.name, changed);
+          });
         }
         if (only.has('b')) {
-          const repo = await repoOf();
-          const flushDir = flush ? repo.place.dir : null;
-          record(
-            '(b) 4 x 256 MiB, first',
-            tool.name,
-            await timed(repo, () => tool.backup(repo, 'large'), flushDir),
-          );
-          await restoreOf(repo, 'large', '(b) restore');
-          await tool.close(repo);
-          await repo.place.remove();
+          await withRepository(async (backup, repo) => {
+            record('(b) 4 x 256 MiB, first', tool.name, await backup('large'));
+            await restoreOf(repo, 'large', '(b) restore');
+          });
         }
         if (only.has('e')) {
-          const repo = await repoOf();
-          const flushDir = flush ? repo.place.dir : null;
-          record(
-            '(e) 700 MB, first backup',
-            tool.name,
-            await timed(repo, () => tool.backup(repo, 'huge'), flushDir),
-          );
-          rewriteMiddle(path.join(root, 'huge', 'huge.bin'), `${tool.id}-${round}`);
-          record(
-            '(e) 700 MB, 1 MiB changed',
-            tool.name,
-            await timed(repo, () => tool.backup(repo, 'huge'), flushDir),
-          );
-          await tool.close(repo);
-          await repo.place.remove();
+          await withRepository(async (backup) => {
+            record('(e) 700 MB, first backup', tool.name, await backup('huge'));
+            rewriteMiddle(path.join(root, 'huge', 'huge.bin'), `${tool.id}-${round}`);
+            record('(e) 700 MB, 1 MiB changed', tool.name, await backup('huge'));
+          });
         }
       }
     }
