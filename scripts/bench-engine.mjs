@@ -263,7 +263,7 @@ function diskCounters(name) {
 }
 
 /** Flushes what earlier steps wrote, then drops the page cache where the machine allows it. */
-async function settle(dropCaches) {
+export async function settle(dropCaches) {
   await run('sync');
   if (dropCaches) drop();
 }
@@ -337,7 +337,7 @@ export function makeLargeFiles(dir, count, mib) {
 }
 
 /** Rewrites a fraction of the small files (new bytes and mtime). */
-function touchFraction(dir, fraction, salt) {
+export function touchFraction(dir, fraction, salt) {
   const dirs = fs.readdirSync(dir).sort();
   let n = 0;
   for (const d of dirs) {
@@ -352,7 +352,7 @@ function touchFraction(dir, fraction, salt) {
   return n;
 }
 
-function canDropCaches() {
+export function canDropCaches() {
   try {
     fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
     return true;
@@ -365,7 +365,7 @@ function drop() {
   fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
 }
 
-function median(xs) {
+export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -390,9 +390,9 @@ export async function clock(fn) {
   return ms;
 }
 
-function run(cmd, args = [], { capture = false } = {}) {
+export function run(cmd, args = [], { capture = false, env, cwd } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', capture ? 'pipe' : 'ignore', 'inherit'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', capture ? 'pipe' : 'ignore', 'inherit'], env, cwd });
     let out = '';
     child.stdout?.on('data', (d) => {
       out += d;
@@ -402,11 +402,11 @@ function run(cmd, args = [], { capture = false } = {}) {
   });
 }
 
-async function rmrf(p) {
+export async function rmrf(p) {
   await fs.promises.rm(p, { recursive: true, force: true });
 }
 
-function machine() {
+export function machine() {
   let filesystem = 'unknown';
   try {
     filesystem = execFileSync('df', ['-T', repo]).toString().trim().split('\n')[1].split(/\s+/)[1];

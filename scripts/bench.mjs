@@ -3,6 +3,7 @@
 // real API and a worker on throwaway Redis and MariaDB, timed in the same interleaved rounds as (a).
 // Prints one table with ratios to rsync.
 //   npm run bench -- [--runs 3] [--only a,b,c,d] [--million] [--profile] [--tools rsync,engine,job]
+// `npm run bench -- --repository s3|file`: the object repository against restic instead (bench-repository.mjs).
 // --profile adds the disk's view of every timed run and the engine's time per phase (bench-engine.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +27,25 @@ const log = (message) => process.stderr.write(`${message}\n`);
 const JOB_TOOL = 'strongbox whole job (POST → succeeded)';
 
 const root = fs.mkdtempSync(path.join(repo, '..', 'strongbox-bench-'));
+const repository = value('--repository');
+if (repository) {
+  try {
+    const { benchRepository, formatRepositoryTable } = await import('./bench-repository.mjs');
+    const result = await benchRepository({
+      kind: repository,
+      runs,
+      only: value('--only')?.split(','),
+      million,
+      cpuProf: value('--cpu-prof') && path.resolve(value('--cpu-prof')),
+      dir: root,
+      log,
+    });
+    process.stdout.write(`${formatRepositoryTable(result)}\n`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 const stack = only.includes('a') || million ? await startStack(root) : null;
 try {
   const result = await benchEngine({

@@ -233,7 +233,9 @@ export class S3Store implements ObjectStore {
   async #read(name: string, input: { Bucket: string; Key: string; Range?: string }): Promise<Buffer> {
     try {
       const answer = await this.#client.send(new GetObjectCommand(input));
-      return Buffer.from((await answer.Body?.transformToByteArray()) ?? []);
+      const body = (await answer.Body?.transformToByteArray()) ?? new Uint8Array(0);
+      // A view of the bytes the SDK collected for us alone: no second copy of a whole pack.
+      return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     } catch (error) {
       if (error instanceof S3ServiceException && error.name === 'NoSuchKey')
         throw new ObjectNotFoundError(name);

@@ -164,6 +164,29 @@ describe('the chunker', () => {
     expect(shared).toEqual([bytes.length]);
   });
 
+  it('hands out chunks of its own, untouched when the source reuses its buffer for the next piece', async () => {
+    // A source that reads every piece into one buffer, and scribbles over it once asked for more.
+    async function* reusing(bytes: Buffer, size: number) {
+      const buffer = Buffer.alloc(size);
+      for (let at = 0; at < bytes.length; at += size) {
+        const n = bytes.copy(buffer, 0, at, at + size);
+        yield buffer.subarray(0, n);
+        buffer.fill(0xee);
+      }
+    }
+    const chunker = new Chunker(key);
+    // A small file read in one piece: one chunk, whose one part is handed out as it is.
+    const small = pseudoRandom(10 * KiB, 'one piece');
+    const [only, ...none] = await collect(chunker, reusing(small, 64 * KiB));
+    expect(none).toEqual([]);
+    expect(digestOf(only!)).toBe(digestOf(small));
+    // Several chunks over many pieces: the same bytes as the input, cut where a fresh source cuts.
+    const large = pseudoRandom(12 * MiB, 'many pieces');
+    const chunks = await collect(chunker, reusing(large, 64 * KiB));
+    expect(cutsOf(chunks)).toEqual(cutsOf(await collect(chunker, piecesOf(large))));
+    expect(digestOf(Buffer.concat(chunks))).toBe(digestOf(large));
+  });
+
   it('refuses parameters that cannot chunk', () => {
     expect(() => new Chunker(key, { min: 0, maskBits: 20, max: 10 })).toThrow(
       'chunk sizes need 1 ≤ min ≤ max',

@@ -98,6 +98,7 @@ export class Chunker {
       // A copy: the source may reuse its buffer once it is asked for the next piece.
       if (start < end) parts.push(Buffer.from(input.subarray(start)));
     }
-    if (length > 0) yield Buffer.concat(parts, length);
+    // One part is already a copy of ours (a file read in one piece): handed out as it is.
+    if (length > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
   }
 }

@@ -71,6 +71,32 @@ describe('writing a pack', () => {
     expect(writer.full).toBe(true);
   });
 
+  it('keeps every blob and record when it outgrows its first room: 250 blobs, then one over the target', async () => {
+    const writer = new PackWriter(keys.data, 'data', { target: 2048 });
+    const inputs = [
+      ...Array.from({ length: 250 }, (_, i) => pseudoRandom(100 + i, `small ${i}`)),
+      // Larger than the room a pack of this target takes at first (the target and 1 MiB).
+      pseudoRandom(1536 * 1024, 'large'),
+    ];
+    const blobs = [];
+    for (const plaintext of inputs) blobs.push(await encodeBlob(keys, 'data', plaintext));
+    for (const blob of blobs) writer.add(blob);
+    const pack = writer.finish();
+    let offset = 0;
+    const expected = blobs.map((blob) => {
+      const record = { kind: 'data', id: blob.id, offset, length: blob.sealed.length };
+      offset += blob.sealed.length;
+      return record;
+    });
+    expect(pack.records).toEqual(expected);
+    expect(pack.bytes.length).toBe(offset + 12 + 251 * 41 + 16 + 4);
+    const reader = new PackReader(keys.data, 'data', pack.id, pack.bytes);
+    expect(reader.records).toEqual(expected);
+    const read = [];
+    for (const blob of blobs) read.push(await reader.blob(keys, blob.id));
+    expect(read.map((plaintext, index) => plaintext.equals(inputs[index]!))).toEqual(inputs.map(() => true));
+  });
+
   it('refuses to finish an empty pack', () => {
     expect(() => new PackWriter(keys.data, 'data').finish()).toThrow('a pack holds at least one blob');
   });

@@ -11,6 +11,9 @@ import {
 } from './format.js';
 import { associatedData, damaged, open, seal } from './seal.js';
 
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
 /** Where one blob sits in a pack. */
 export interface PackRecord {
   kind: BlobKind;
@@ -48,8 +51,15 @@ export class PackWriter {
   readonly kind: BlobKind;
   readonly #dataKey: Buffer;
   readonly #target: number;
-  readonly #blobs: Buffer[] = [];
-  readonly #records: PackRecord[] = [];
+  /**
+   * The blobs one after another, then room for the header and the trailer: one buffer, filled as
+   * blobs come, rather than one Buffer object a blob (a pack of 64-byte files holds 300,000 of them)
+   * and a copy of them all at the end.
+   */
+  #body: Buffer = Buffer.alloc(0);
+  /** The header's records, 41 bytes each, written as blobs come. */
+  #header: Buffer = Buffer.alloc(0);
+  /** The ids held, as 32-character binary strings. */
   readonly #ids = new Set<string>();
   #size = 0;
 
@@ -65,7 +75,7 @@ export class PackWriter {
   }
 
   get count(): number {
-    return this.#records.length;
+    return this.#ids.size;
   }
 
   /** Whether the pack has reached its target size and should be finished. */
@@ -76,15 +86,22 @@ export class PackWriter {
   /** Adds a blob; false, and nothing added, when this pack already holds one with its id. */
   add(blob: Pick<EncodedBlob, 'kind' | 'id' | 'sealed'>): boolean {
     if (blob.kind !== this.kind) throw new RangeError(`a ${this.kind} pack holds no ${blob.kind} blob`);
-    const key = blob.id.toString('hex');
+    const key = blob.id.toString('latin1');
     if (this.#ids.has(key)) return false;
     const overhead = PACK_RECORD_LENGTH * (this.count + 1) + SEAL_OVERHEAD + PACK_TRAILER_LENGTH;
     if (this.#size + blob.sealed.length + overhead > PACK_MAX_SIZE) {
       throw new RangeError('a pack stays under 4 GiB: finish this one first');
     }
+    const at = this.count * PACK_RECORD_LENGTH;
+    this.#header = room(this.#header, at, PACK_RECORD_LENGTH, 4 * KiB);
+    this.#header[at] = BLOB_KINDS[this.kind];
+    blob.id.copy(this.#header, at + 1);
+    this.#header.writeUInt32BE(this.#size, at + 1 + ID_LENGTH);
+    this.#header.writeUInt32BE(blob.sealed.length, at + 5 + ID_LENGTH);
+    // Room for the target at once: the pages the blobs do not reach are never touched.
+    this.#body = room(this.#body, this.#size, blob.sealed.length, this.#target + MiB);
+    blob.sealed.copy(this.#body, this.#size);
     this.#ids.add(key);
-    this.#records.push({ kind: blob.kind, id: blob.id, offset: this.#size, length: blob.sealed.length });
-    this.#blobs.push(blob.sealed);
     this.#size += blob.sealed.length;
     return true;
   }
@@ -92,21 +109,43 @@ export class PackWriter {
   /** The pack's bytes, name and records. A pack holds at least one blob. */
   finish(): FinishedPack {
     if (this.count === 0) throw new RangeError('a pack holds at least one blob');
-    const header = Buffer.alloc(this.count * PACK_RECORD_LENGTH);
-    this.#records.forEach((record, index) => {
-      const at = index * PACK_RECORD_LENGTH;
-      header[at] = BLOB_KINDS[record.kind];
-      record.id.copy(header, at + 1);
-      header.writeUInt32BE(record.offset, at + 1 + ID_LENGTH);
-      header.writeUInt32BE(record.length, at + 5 + ID_LENGTH);
-    });
+    const header = this.#header.subarray(0, this.count * PACK_RECORD_LENGTH);
     const sealedHeader = seal(this.#dataKey, header, headerAssociatedData());
-    const trailer = Buffer.alloc(PACK_TRAILER_LENGTH);
-    trailer.writeUInt32BE(sealedHeader.length);
-    const bytes = Buffer.concat([...this.#blobs, sealedHeader, trailer]);
+    const length = this.#size + sealedHeader.length + PACK_TRAILER_LENGTH;
+    const bytes = room(this.#body, this.#size, length - this.#size, 0).subarray(0, length);
+    sealedHeader.copy(bytes, this.#size);
+    bytes.writeUInt32BE(sealedHeader.length, this.#size + sealedHeader.length);
     const id = createHash('sha256').update(bytes).digest();
-    return { kind: this.kind, id, path: packPath(this.kind, id), bytes, records: [...this.#records] };
+    return {
+      kind: this.kind,
+      id,
+      path: packPath(this.kind, id),
+      bytes,
+      records: recordsOf(this.kind, header),
+    };
   }
+}
+
+/** `buffer`, or a larger copy of its first `used` bytes, with room for `more` bytes after them. */
+function room(buffer: Buffer, used: number, more: number, least: number): Buffer {
+  if (used + more <= buffer.length) return buffer;
+  const grown = Buffer.allocUnsafeSlow(Math.max(least, 2 * buffer.length, used + more));
+  buffer.copy(grown, 0, 0, used);
+  return grown;
+}
+
+/** The records of a header's plaintext (kind, id, offset and length, 41 bytes each). */
+function recordsOf(kind: BlobKind, header: Buffer): PackRecord[] {
+  const records: PackRecord[] = [];
+  for (let at = 0; at < header.length; at += PACK_RECORD_LENGTH) {
+    records.push({
+      kind,
+      id: Buffer.from(header.subarray(at + 1, at + 1 + ID_LENGTH)),
+      offset: header.readUInt32BE(at + 1 + ID_LENGTH),
+      length: header.readUInt32BE(at + 5 + ID_LENGTH),
+    });
+  }
+  return records;
 }
 
 /**
