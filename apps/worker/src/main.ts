@@ -47,7 +47,7 @@ closeWithGrace({ delay: 60_000, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'worker stopping after an error');
   else logger.info({ signal }, 'worker stopping');
   await worker.close();
-  await repositoryOf(config).close();
+  await repositoryOf(config, db).close();
   await metrics?.close();
   await db.end();
 });
