@@ -9,7 +9,7 @@ import type {
   ResultOf,
   VerifyJob,
 } from '@strongbox/contract';
-import { type Db, getJob, type JobSuccess } from '@strongbox/db';
+import { type Db, getJob, type JobSuccess, latestSnapshot } from '@strongbox/db';
 import { type BackupOptions, EngineError } from '@strongbox/engine';
 import { repositoryOf } from './repository.js';
 
@@ -53,10 +53,14 @@ async function runAs<K extends JobKind>(
 
 /** The backup runner; tests give it the engine's seams (`hooks`), to stop a backup at a known point. */
 export function backupRunner(hooks?: BackupOptions['hooks']): Runner<'backup'> {
-  return (job: BackupJob, context: RunContext): Promise<ResultOf<'backup'>> =>
+  return async (job: BackupJob, context: RunContext): Promise<ResultOf<'backup'>> =>
     repositoryOf(context.config, context.db).backup(job.folder, {
       sourceRoot: context.config.sourceRoot,
       jobId: job.id,
+      // The object repository would otherwise open every snapshot object to find it.
+      ...(context.config.repository.kind === 'object'
+        ? { previous: (await latestSnapshot(context.db, job.folder))?.snapshot ?? null }
+        : {}),
       signal: context.signal,
       onProgress: context.onProgress,
       ...(context.beforeCommit ? { beforeCommit: context.beforeCommit } : {}),

@@ -223,6 +223,57 @@ describe('object repository', () => {
     expect(await fsp.readFile(path.join(ws.src, 'back/a.txt'), 'utf8')).toBe('first');
   });
 
+  describe('given the previous snapshot by the caller', () => {
+    const listed: string[] = [];
+    let watched: ObjectRepository;
+    beforeEach(async () => {
+      listed.length = 0;
+      watched = new ObjectRepository(listingStore(store, listed), {
+        password: PASSWORD,
+        scrypt: TEST_SCRYPT,
+      });
+      await writeTree(ws.src, { 'docs/a.txt': 'alpha', 'docs/b.txt': 'bravo', 'other/c.txt': 'charlie' });
+    });
+    const backupWith = (folder: string, previous: string | null) =>
+      watched.backup(folder, { sourceRoot: ws.src, jobId: randomUUID(), previous });
+
+    it('takes unchanged files from the named snapshot without listing the snapshots', async () => {
+      const first = await backup('docs');
+      await backup('other');
+      listed.length = 0;
+      const second = await backupWith('docs', first.snapshot);
+      expect(second).toMatchObject({ files: 2, copiedFiles: 0, linkedFiles: 2, newChunks: 0 });
+      expect(listed.filter((prefix) => prefix.startsWith('snapshots'))).toEqual([]);
+    });
+
+    it("finds the parent by listing when the named snapshot is another folder's or is not there", async () => {
+      const first = await backup('docs');
+      const others = await backup('other');
+      for (const previous of [others.snapshot, randomUUID()]) {
+        listed.length = 0;
+        const again = await backupWith('docs', previous);
+        expect(again).toMatchObject({ files: 2, copiedFiles: 0, linkedFiles: 2 });
+        expect(listed.filter((prefix) => prefix.startsWith('snapshots'))).toEqual(['snapshots/']);
+      }
+      expect(first.linkedFiles).toBe(0);
+    });
+
+    it('reads every file again when told there is none, without listing the snapshots', async () => {
+      const file = path.join(ws.src, 'docs/a.txt');
+      await fsp.utimes(file, 1_700_000_000, 1_700_000_000);
+      await backup('docs');
+      // Same size, same mtime: only a read tells the new bytes from the old.
+      await fsp.writeFile(file, 'ALPHA');
+      await fsp.utimes(file, 1_700_000_000, 1_700_000_000);
+      listed.length = 0;
+      const again = await backupWith('docs', null);
+      expect(again).toMatchObject({ files: 2, newChunks: 1, reusedChunks: 1 });
+      expect(listed.filter((prefix) => prefix.startsWith('snapshots'))).toEqual([]);
+      await watched.restore(again.snapshot, { sourceRoot: ws.src, target: 'back', path: 'a.txt' });
+      expect(await fsp.readFile(path.join(ws.src, 'back'), 'utf8')).toBe('ALPHA');
+    });
+  });
+
   it('uploads about one chunk for a 1-byte change in the middle of a 20 MiB file', async () => {
     const bytes = pseudoRandom(20 * 1024 * 1024, 'one byte');
     await writeTree(ws.src, { 'big/file.bin': bytes });

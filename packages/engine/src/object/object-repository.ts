@@ -102,11 +102,7 @@ export class ObjectRepository implements Repository {
     const existing = await this.snapshotObject(request.jobId);
     const adopted = existing && existing.folder === folder ? resultOf(existing) : null;
     if (adopted) return adopted;
-    // A snapshot object that fails authentication may have been this folder's latest or not: the
-    // backup goes on without it, reading every file (a parent only spares reads), rather than
-    // letting one damaged object stop the backups of every folder.
-    const parent = (await this.snapshotsOf(repo, folder, { skipDamaged: true })).at(-1)?.object ?? null;
-    return backupInto(repo, folder, request, parent);
+    return backupInto(repo, folder, request, await this.parentOf(repo, folder, request.previous));
   }
 
   async verify(snapshot: string, options: ReadRequest = {}): Promise<VerifyResult> {
@@ -327,6 +323,30 @@ export class ObjectRepository implements Repository {
       }
     }
     return objects;
+  }
+
+  /**
+   * The snapshot a backup of `folder` takes unchanged files from: the catalog's `hint` when it is
+   * this folder's and reads (one GET), else the newest of the folder's snapshots found by listing
+   * them all (the bucket alone). A null hint is believed: the catalog knows the folder has none, and
+   * a parent only spares reads, never decides what is stored. A snapshot object that fails
+   * authentication may have been this folder's latest or not: the backup goes on without it,
+   * reading every file, rather than letting one damaged object stop the backups of every folder.
+   */
+  private async parentOf(
+    repo: OpenRepository,
+    folder: string,
+    hint: string | null | undefined,
+  ): Promise<SnapshotObject | null> {
+    if (hint === null) return null;
+    if (hint !== undefined) {
+      const hinted = await this.snapshotObject(hint).catch((error: unknown) => {
+        if (error instanceof EngineError && error.code === 'REPOSITORY_DAMAGED') return null;
+        throw error;
+      });
+      if (hinted?.folder === folder) return hinted;
+    }
+    return (await this.snapshotsOf(repo, folder, { skipDamaged: true })).at(-1)?.object ?? null;
   }
 
   /** The folder's snapshots, oldest first. */

@@ -45,6 +45,14 @@ export interface BackupRequest {
    * one attempt of a folder at a time (the worker's folder lock).
    */
   jobId: string;
+  /**
+   * The folder's newest complete snapshot as the caller's catalog records it (null: none), so that a
+   * repository which would otherwise look through every snapshot to find it reads that one instead.
+   * A hint only: one that is missing, unreadable or of another folder is ignored, and the repository
+   * looks for itself. The local tree reads the folder's directory anyway and does not need it.
+   * @defaultValue the repository looks for itself
+   */
+  previous?: string | null;
   /** Stamps the snapshot name. @defaultValue the current time */
   now?: Date;
   /** Aborting stops the copy, removes the staging and rejects with the signal's reason. */
