@@ -15,10 +15,15 @@ import { damaged } from './seal.js';
 import { openSnapshot, type SnapshotObject, sealSnapshot, snapshotPath } from './snapshot-object.js';
 import { encodeTree, type TreeEntry } from './tree.js';
 
+/** Files smaller than this are read with one read into a buffer every such file reuses. */
+const SMALL_FILE = 1024 * 1024;
+
 interface Walk {
   reader: BlobReader;
   writer: BlobWriter;
   chunker: Chunker;
+  /** The buffer small files are read into, one after another. */
+  small: Buffer;
   idKey: Buffer;
   counters: CopyCounters;
   dirs: number;
@@ -45,6 +50,7 @@ export async function backupInto(
     reader: repo.blobs.reader(),
     writer: repo.blobs.writer(repo.packTarget),
     chunker: new Chunker(repo.keys.chunker, repo.chunker),
+    small: Buffer.allocUnsafe(SMALL_FILE),
     idKey: repo.keys.id,
     counters,
     dirs: 0,
@@ -58,11 +64,17 @@ export async function backupInto(
   const source = await resolveSourceDirectory(request.sourceRoot, folder);
   let tree: Buffer;
   try {
-    tree = await writeDirectory(walk, source.handle, '', await previousEntries(walk, parent?.tree));
-  } finally {
-    await source.close();
+    try {
+      tree = await writeDirectory(walk, source.handle, '', await previousEntries(walk, parent?.tree));
+    } finally {
+      await source.close();
+    }
+    await walk.writer.flush();
+  } catch (error) {
+    // No upload of this backup runs on once it has answered.
+    await walk.writer.settle();
+    throw error;
   }
-  await walk.writer.flush();
   request.signal?.throwIfAborted();
   await request.beforeCommit?.();
   const tally = finalTally(counters);
@@ -166,7 +178,7 @@ async function writeDirectory(
           before.mtime === common.mtime &&
           before.inode === inode &&
           before.content.every((id) => held.has(id));
-        const content = unchanged ? keep(walk, before) : await writeFile(walk, at);
+        const content = unchanged ? keep(walk, before) : await writeFile(walk, at, Number(st.size));
         tree.push({ ...common, type: 'file', inode, ...content });
       } else {
         walk.counters.skipped++;
@@ -202,7 +214,11 @@ async function heldContent(walk: Walk, previous: Map<string, TreeEntry>): Promis
  * A file's chunks, queued for the packs; it counts as copied when the repository lacked one of them
  * (known once its last chunk has been looked up), as linked when it had them all.
  */
-async function writeFile(walk: Walk, at: string): Promise<{ size: number; content: string[] }> {
+async function writeFile(
+  walk: Walk,
+  at: string,
+  sizeSeen: number,
+): Promise<{ size: number; content: string[] }> {
   const handle = await fsp.open(at, constants.O_RDONLY | constants.O_NOFOLLOW);
   const content: string[] = [];
   let size = 0;
@@ -211,7 +227,7 @@ async function writeFile(walk: Walk, at: string): Promise<{ size: number; conten
     copied = true;
   };
   try {
-    for await (const chunk of walk.chunker.chunks(handle.createReadStream({ autoClose: false }))) {
+    for await (const chunk of walk.chunker.chunks(fileBytes(handle, sizeSeen, walk.small))) {
       walk.signal?.throwIfAborted();
       const id = blobId(walk.idKey, chunk);
       await walk.writer.add('data', chunk, id, isNew);
@@ -233,6 +249,26 @@ async function writeFile(walk: Walk, at: string): Promise<{ size: number; conten
     } else counters.linkedFiles++;
   });
   return { size, content };
+}
+
+/**
+ * A file's bytes to its end. One that was smaller than `buffer` when looked at is read with one
+ * read into it (a short read of a regular file is its end); should it fill the buffer (the file
+ * grew meanwhile), the rest is streamed after it. A larger one is streamed. The chunker copies
+ * what it keeps of a piece before it asks for the next, so the buffer is free once the file is done.
+ */
+async function* fileBytes(handle: fsp.FileHandle, sizeSeen: number, buffer: Buffer): AsyncGenerator<Buffer> {
+  if (sizeSeen >= buffer.length) {
+    yield* handle.createReadStream({ autoClose: false });
+    return;
+  }
+  const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+  if (bytesRead < buffer.length) {
+    if (bytesRead > 0) yield buffer.subarray(0, bytesRead);
+    return;
+  }
+  yield buffer;
+  yield* handle.createReadStream({ autoClose: false, start: buffer.length });
 }
 
 /** A file unchanged since the parent snapshot: its content as recorded there, not read. */

@@ -4,7 +4,7 @@ import { type BlobKeys, type BlobKind, blobName, decodeBlob, encodeBlob } from '
 import type { BlobIndex } from './blob-index.js';
 import { PACK_TRAILER_LENGTH } from './format.js';
 import type { ObjectStore } from './object-store.js';
-import { headerLength, openPackHeader, PackWriter } from './pack.js';
+import { type FinishedPack, headerLength, openPackHeader, PackWriter } from './pack.js';
 import { damaged } from './seal.js';
 
 const KINDS: readonly BlobKind[] = ['data', 'tree'];
@@ -139,6 +139,8 @@ export class BlobReader {
 /** Blobs asked about in one question to the index at most, and the bytes they may hold. */
 const BATCH_BLOBS = 256;
 const BATCH_BYTES = 16 * 1024 * 1024;
+/** Packs uploaded at once at most while the backup reads on; a further full pack waits for one. */
+export const UPLOADS_IN_FLIGHT = 2;
 
 interface Queued {
   kind: BlobKind;
@@ -150,8 +152,11 @@ interface Queued {
 
 /**
  * Adds blobs that the repository lacks to packs, and stores each pack once it is full. Blobs are
- * queued and the index asked about a batch of them at once; a pack's blobs are recorded in the
- * index once the pack is stored, before any snapshot can reference them.
+ * queued and the index asked about a batch of them at once. A full pack is sealed and uploaded in
+ * the background while the caller reads on, {@link UPLOADS_IN_FLIGHT} at most; a pack's blobs are
+ * recorded in the index once the pack is stored, and until then count as present for dedup.
+ * flush() waits for every upload and rejects with the first one's error: a snapshot written only
+ * after it references stored, recorded blobs only.
  */
 export class BlobWriter {
   readonly #packs: Record<BlobKind, PackWriter>;
@@ -160,6 +165,9 @@ export class BlobWriter {
   #batch: Queued[] = [];
   #batchBytes = 0;
   #settled: (() => void)[] = [];
+  /** The uploads running (each settles without rejecting), and the first error one met. */
+  readonly #uploads = new Set<Promise<void>>();
+  #failure: { error: unknown } | null = null;
   /** The data blobs added and found, as a backup's result tells them. */
   readonly chunks: ChunkTally = { newChunks: 0, reusedChunks: 0, newBytes: 0, storedBytes: 0 };
 
@@ -204,13 +212,28 @@ export class BlobWriter {
     else this.#settled.push(settle);
   }
 
-  /** Looks up what is queued, and stores what is left in the packs. */
+  /**
+   * Looks up what is queued, stores what is left in the packs, and waits for every upload; rejects
+   * with the first upload's error.
+   */
   async flush(): Promise<void> {
     await this.drain();
     for (const kind of KINDS) await this.finish(kind);
+    await this.settle();
+    this.throwIfFailed();
+  }
+
+  /** Waits for the uploads running, whatever they end in: what a failed backup does before it answers. */
+  async settle(): Promise<void> {
+    while (this.#uploads.size > 0) await Promise.all(this.#uploads);
+  }
+
+  private throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
   }
 
   private async drain(): Promise<void> {
+    this.throwIfFailed();
     const batch = this.#batch;
     const settled = this.#settled;
     this.#batch = [];
@@ -240,8 +263,20 @@ export class BlobWriter {
   private async finish(kind: BlobKind): Promise<void> {
     const writer = this.#packs[kind];
     if (writer.count === 0) return;
+    while (this.#uploads.size >= UPLOADS_IN_FLIGHT) await Promise.race(this.#uploads);
+    this.throwIfFailed();
     const pack = writer.finish();
     this.#packs[kind] = this.newPack(kind);
+    const upload: Promise<void> = this.upload(kind, pack)
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => this.#uploads.delete(upload));
+    this.#uploads.add(upload);
+  }
+
+  /** Stores a sealed pack, then records its blobs, which from then on the index answers for. */
+  private async upload(kind: BlobKind, pack: FinishedPack): Promise<void> {
     await this.store.put(pack.path, pack.bytes);
     await this.index.record({
       pack: pack.path,

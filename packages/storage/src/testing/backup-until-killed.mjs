@@ -1,6 +1,6 @@
 // Runs one backup into an object repository in a process of its own, from the built packages, and
-// reports over IPC each data pack as soon as the store has it; after the `packs`-th it waits for
-// ever, so that the test can SIGKILL it there: what it leaves is what a worker killed mid-upload
+// reports over IPC each data pack as soon as the store has it; after the `packs`-th (and every further
+// put) it waits for ever, so that the test can SIGKILL it there: what it leaves is what a worker killed mid-upload
 // leaves. The options come over IPC (never argv: they hold the password):
 //   { url, s3, password, scrypt, packTarget, sourceRoot, folder, jobId, packs }
 import { ObjectRepository } from '@strongbox/engine/object';
@@ -8,13 +8,15 @@ import { storeFromUrl } from '../../dist/index.js';
 
 process.once('message', async (options) => {
   const store = await storeFromUrl(options.url, options.s3);
-  let stored = 0;
+  let started = 0;
   const watched = {
     put: async (name, bytes) => {
+      if (!name.startsWith('data/')) return store.put(name, bytes);
+      // Packs upload while the backup reads on: those past the `packs`-th are never stored.
+      if (++started > options.packs) return new Promise(() => {});
       await store.put(name, bytes);
-      if (!name.startsWith('data/')) return;
       process.send({ pack: name });
-      if (++stored === options.packs) await new Promise(() => {});
+      if (started === options.packs) await new Promise(() => {});
     },
     putIfAbsent: (name, bytes) => store.putIfAbsent(name, bytes),
     get: (name) => store.get(name),

@@ -105,12 +105,13 @@ export async function writeFiles(root: string, files: Record<string, string | Bu
   }
 }
 
-/** The store with every name it is asked to `put` (not putIfAbsent) recorded in `names`, in order. */
+/** The store with every name it is asked to `put` (not putIfAbsent) recorded in `names`, in the order the puts start. */
 export function recordingPuts(store: ObjectStore, names: string[]): ObjectStore {
   return {
-    put: async (name, bytes) => {
-      await store.put(name, bytes);
+    put: (name, bytes) => {
+      // As the put starts: a backup has up to two packs uploading at once, finishing in any order.
       names.push(name);
+      return store.put(name, bytes);
     },
     putIfAbsent: (name, bytes) => store.putIfAbsent(name, bytes),
     get: (name) => store.get(name),
