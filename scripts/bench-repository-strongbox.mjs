@@ -12,8 +12,8 @@ const repository = new ObjectRepository(store, { password: request.password });
 let result;
 try {
   if (request.op === 'init') {
-    // An empty location: opening it creates the repository (config and key).
-    await repository.open();
+    // An empty location: creates the repository there (config and key).
+    await ObjectRepository.init(store, { password: request.password });
     result = {};
   } else if (request.op === 'backup') {
     result = await repository.backup(request.folder, {
