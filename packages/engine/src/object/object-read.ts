@@ -121,10 +121,15 @@ interface Step {
 }
 
 /**
- * The sealed bytes one window of readFiles holds at most (a blob larger than the rest of the
- * window is taken whole): what bounds a read's memory, whatever the files' sizes.
+ * The sealed bytes one window of readFiles holds at most (give or take its last blob): what bounds
+ * a read's memory, whatever the files' sizes.
  */
 const WINDOW_BYTES = 32 * 1024 * 1024;
+/**
+ * The blobs one window takes at most: with the gaps a coalesced read may bridge (READ_GAP each),
+ * what bounds the bytes read beside the blobs.
+ */
+const WINDOW_BLOBS = 4096;
 
 /**
  * Reads files' blobs and writes them. The places of all their blobs are looked up first; then the
@@ -148,37 +153,22 @@ async function readFiles(reading: Reading, files: FileToRead[]): Promise<void> {
         await finishFile(reading, file);
         continue;
       }
-      file.entry.content.forEach((hex, i) => {
+      for (const [i, hex] of file.entry.content.entries()) {
         window.push({ file, hex, last: i === file.entry.content.length - 1 });
         const place = places.get(hex);
         if (place && !(place instanceof EngineError)) windowBytes += place.length;
-      });
-      // A window is read once it is full; a file's later blobs go on in the next one.
-      while (windowBytes >= WINDOW_BYTES) {
-        const { taken, bytes } = fillWindow(window, places);
-        await readWindow(reading, taken, places);
-        window = window.slice(taken.length);
-        windowBytes -= bytes;
+        // A window is read once it is full; the file's later blobs go on in the next one.
+        if (windowBytes >= WINDOW_BYTES || window.length >= WINDOW_BLOBS) {
+          await readWindow(reading, window, places);
+          window = [];
+          windowBytes = 0;
+        }
       }
     }
     await readWindow(reading, window, places);
   } finally {
     for (const file of files) await file.handle?.close();
   }
-}
-
-/** The first steps of `steps` whose sealed bytes fill one window (at least one step). */
-function fillWindow(steps: Step[], places: Map<string, BlobPlace | EngineError>) {
-  let bytes = 0;
-  let count = 0;
-  for (const { hex } of steps) {
-    const place = places.get(hex);
-    const length = place && !(place instanceof EngineError) ? place.length : 0;
-    if (count > 0 && bytes + length > WINDOW_BYTES) break;
-    bytes += length;
-    count++;
-  }
-  return { taken: steps.slice(0, count), bytes };
 }
 
 async function readWindow(

@@ -377,6 +377,19 @@ describe('object repository', () => {
     });
   });
 
+  it('restores a 40 MiB file, more than one read window of 32 MiB, and the files beside it, each whole', async () => {
+    const big = pseudoRandom(40 * 1024 * 1024, 'two windows');
+    await writeTree(ws.src, { 'big/a.txt': 'before', 'big/b.bin': big, 'big/c.txt': 'after', 'big/d': '' });
+    const made = await backup('big');
+    await repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'back' });
+    const back = (rel: string) => path.join(ws.src, 'back', rel);
+    expect(digestOf(await fsp.readFile(back('b.bin')))).toBe(digestOf(big));
+    expect(await fsp.readFile(back('a.txt'), 'utf8')).toBe('before');
+    expect(await fsp.readFile(back('c.txt'), 'utf8')).toBe('after');
+    expect(await fsp.readFile(back('d'), 'utf8')).toBe('');
+    expect(await repository.verify(made.snapshot)).toMatchObject({ files: 4, bytes: big.length + 11 });
+  });
+
   it('restores modes, mtimes, symlinks and an empty file, and reports progress up to its totals', async () => {
     await writeTree(ws.src, { 'docs/ro/a.txt': 'alpha', 'docs/empty': '' });
     await fsp.symlink('ro/a.txt', path.join(ws.src, 'docs/link'));
