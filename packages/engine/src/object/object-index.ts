@@ -1,7 +1,7 @@
 import { EngineError } from '../errors.js';
 import type { ChunkTally } from '../repository/repository.js';
 import { type BlobKeys, type BlobKind, blobName, decodeBlob, encodeBlob } from './blob.js';
-import type { BlobIndex } from './blob-index.js';
+import type { BlobIndex, BlobPlace } from './blob-index.js';
 import { PACK_TRAILER_LENGTH } from './format.js';
 import type { ObjectStore } from './object-store.js';
 import { type FinishedPack, headerLength, openPackHeader, PackWriter } from './pack.js';
@@ -46,10 +46,20 @@ export class PackedBlobs {
 
   /** The plaintext of a blob at a place, authenticated (decodeBlob). */
   async fetch(kind: BlobKind, id: Buffer): Promise<Buffer | null> {
-    const place = await this.index.place(id);
+    const place = await this.place(kind, id);
     if (!place) return null;
-    if (place.kind !== kind) throw damaged(`no pack holds ${blobName(kind, id)}`);
-    const sealed = await this.store.getRange(place.pack, place.offset, place.length);
+    return this.open(kind, id, await this.store.getRange(place.pack, place.offset, place.length));
+  }
+
+  /** Where a recorded pack holds a blob of this kind, or null; REPOSITORY_DAMAGED for another kind. */
+  async place(kind: BlobKind, id: Buffer): Promise<BlobPlace | null> {
+    const place = await this.index.place(id);
+    if (place && place.kind !== kind) throw damaged(`no pack holds ${blobName(kind, id)}`);
+    return place;
+  }
+
+  /** A blob's plaintext from its sealed bytes as read from its place, authenticated (decodeBlob). */
+  open(kind: BlobKind, id: Buffer, sealed: Buffer): Promise<Buffer> {
     return decodeBlob(this.keys, kind, id, sealed);
   }
 
@@ -133,6 +143,37 @@ export class BlobReader {
     }
     if (plaintext === null) throw damaged(`no pack holds ${blobName(kind, id)}`);
     return plaintext;
+  }
+
+  /**
+   * Where recorded packs hold these blobs (by hex id), or the REPOSITORY_DAMAGED error of a blob
+   * that no pack holds; the misses catch the index up, at most once for this reader.
+   */
+  async places(kind: BlobKind, ids: readonly string[]): Promise<Map<string, BlobPlace | EngineError>> {
+    const found = new Map<string, BlobPlace | EngineError>();
+    const lookUp = async (hexes: readonly string[]) => {
+      const missed: string[] = [];
+      for (const hex of hexes) {
+        try {
+          const place = await this.blobs.place(kind, Buffer.from(hex, 'hex'));
+          if (place) found.set(hex, place);
+          else missed.push(hex);
+        } catch (error) {
+          if (!(error instanceof EngineError && error.code === 'REPOSITORY_DAMAGED')) throw error;
+          found.set(hex, error);
+        }
+      }
+      return missed;
+    };
+    let missed = await lookUp([...new Set(ids)]);
+    if (missed.length > 0 && !this.#caughtUp) {
+      this.#caughtUp = true;
+      await this.blobs.catchUp();
+      missed = await lookUp(missed);
+    }
+    for (const hex of missed)
+      found.set(hex, damaged(`no pack holds ${blobName(kind, Buffer.from(hex, 'hex'))}`));
+    return found;
   }
 }
 

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { ProgressThrottle } from '../progress.js';
 import type { ReadRequest } from '../repository/repository.js';
+import type { BlobPlace } from './blob-index.js';
 import { type BlobReader, snapshotCorrupt } from './object-index.js';
 import type { OpenRepository } from './object-repository.js';
+import { type PlacedBlob, readPacked } from './pack-reads.js';
 import type { SnapshotObject } from './snapshot-object.js';
 import { decodeTree, type TreeEntry } from './tree.js';
 
@@ -16,6 +18,7 @@ export interface ReadOptions extends ReadRequest {
 }
 
 interface Reading {
+  repo: OpenRepository;
   reader: BlobReader;
   options: ReadOptions;
   files: number;
@@ -36,6 +39,7 @@ export async function readSnapshotTree(
   options: ReadOptions,
 ): Promise<{ files: number; bytes: number }> {
   const reading: Reading = {
+    repo,
     reader: repo.blobs.reader(),
     options,
     files: 0,
@@ -70,57 +74,148 @@ async function readDirectory(
   }
   if (dir !== null) await fsp.mkdir(dir, { mode: 0o700 });
   const [first, ...rest] = selected;
+  const files: FileToRead[] = [];
+  const dirs: { entry: Extract<TreeEntry, { type: 'dir' }>; relPath: string; to: string | null }[] = [];
   for (const entry of entries) {
     if (first !== undefined && entry.name !== first) continue;
     const relPath = rel === '' ? entry.name : `${rel}/${entry.name}`;
     const to = dir === null ? null : path.join(dir, entry.name);
     if (entry.type === 'dir') {
-      // A directory whose tree failed is not created: nothing to set attributes on.
-      if (!(await readDirectory(reading, Buffer.from(entry.subtree, 'hex'), relPath, to, rest))) continue;
+      dirs.push({ entry, relPath, to });
     } else if (rest.length > 0) {
-      continue;
+      // Only the directory on the selected path is read further.
     } else if (entry.type === 'symlink') {
       if (to !== null) await fsp.symlink(entry.target, to);
       reading.files++;
+      reading.progress.update();
     } else {
-      await readFile(reading, entry, relPath, to);
+      files.push({ entry, relPath, to, handle: null, size: 0, failed: false });
     }
-    if (to !== null && entry.type !== 'symlink') await setAttributes(to, entry);
+  }
+  // The directory's files together: their blobs read in few range reads, see readFiles.
+  await readFiles(reading, files);
+  for (const { entry, relPath, to } of dirs) {
+    // A directory whose tree failed is not created: nothing to set attributes on.
+    if (!(await readDirectory(reading, Buffer.from(entry.subtree, 'hex'), relPath, to, rest))) continue;
+    if (to !== null) await setAttributes(to, entry);
     reading.progress.update();
   }
   return true;
 }
 
-/** A file's blobs in order, each decoded before its bytes are written. */
-async function readFile(
-  reading: Reading,
-  entry: Extract<TreeEntry, { type: 'file' }>,
-  relPath: string,
-  to: string | null,
-): Promise<void> {
-  const handle = to === null ? null : await fsp.open(to, 'wx', 0o600);
-  let size = 0;
+/** A file being read: where it goes, and how far its writing got. */
+interface FileToRead {
+  entry: Extract<TreeEntry, { type: 'file' }>;
+  relPath: string;
+  to: string | null;
+  handle: fsp.FileHandle | null;
+  size: number;
+  failed: boolean;
+}
+
+/** One blob of a file, in the file's order; `last` ends the file. */
+interface Step {
+  file: FileToRead;
+  hex: string;
+  last: boolean;
+}
+
+/**
+ * The sealed bytes one window of readFiles holds at most (give or take its last blob): what bounds
+ * a read's memory, whatever the files' sizes.
+ */
+const WINDOW_BYTES = 32 * 1024 * 1024;
+/**
+ * The blobs one window takes at most: with the gaps a coalesced read may bridge (READ_GAP each),
+ * what bounds the bytes read beside the blobs.
+ */
+const WINDOW_BLOBS = 4096;
+
+/**
+ * Reads files' blobs and writes them. The places of all their blobs are looked up first; then the
+ * blobs, in the files' order, are taken in windows of at most WINDOW_BYTES sealed bytes, each read
+ * with range reads coalesced by pack (readPacked: small files' blobs that share a pack are one
+ * read). Each blob is decoded (authenticated) just before its bytes are written, so a window holds
+ * sealed bytes and one plaintext at a time. A file with a blob that cannot be read or does not
+ * authenticate is collected as corrupt, and none of that blob's bytes are written.
+ */
+async function readFiles(reading: Reading, files: FileToRead[]): Promise<void> {
+  if (files.length === 0) return;
+  const places = await reading.reader.places(
+    'data',
+    files.flatMap(({ entry }) => entry.content),
+  );
+  let window: Step[] = [];
+  let windowBytes = 0;
   try {
-    for (const id of entry.content) {
-      const plaintext = await reading.reader.read('data', Buffer.from(id, 'hex'));
-      await handle?.write(plaintext);
-      size += plaintext.length;
+    for (const file of files) {
+      if (file.entry.content.length === 0) {
+        await finishFile(reading, file);
+        continue;
+      }
+      for (const [i, hex] of file.entry.content.entries()) {
+        window.push({ file, hex, last: i === file.entry.content.length - 1 });
+        const place = places.get(hex);
+        if (place && !(place instanceof EngineError)) windowBytes += place.length;
+        // A window is read once it is full; the file's later blobs go on in the next one.
+        if (windowBytes >= WINDOW_BYTES || window.length >= WINDOW_BLOBS) {
+          await readWindow(reading, window, places);
+          window = [];
+          windowBytes = 0;
+        }
+      }
     }
-    if (size !== entry.size) {
-      throw new EngineError(
-        'REPOSITORY_DAMAGED',
-        `${relPath} has ${size} bytes, its tree says ${entry.size}`,
-      );
+    await readWindow(reading, window, places);
+  } finally {
+    for (const file of files) await file.handle?.close();
+  }
+}
+
+async function readWindow(
+  reading: Reading,
+  steps: Step[],
+  places: Map<string, BlobPlace | EngineError>,
+): Promise<void> {
+  reading.options.signal?.throwIfAborted();
+  const placed: PlacedBlob[] = [];
+  for (const { hex } of steps) {
+    const place = places.get(hex);
+    if (place && !(place instanceof EngineError)) placed.push({ hex, place });
+  }
+  const sealed = await readPacked(reading.repo.blobs.store, placed, reading.options.signal);
+  for (const { file, hex, last } of steps) {
+    if (!file.failed) {
+      try {
+        const bytes = places.get(hex) instanceof EngineError ? places.get(hex) : sealed.get(hex);
+        if (!(bytes instanceof Buffer)) throw bytes;
+        const plaintext = await reading.repo.blobs.open('data', Buffer.from(hex, 'hex'), bytes);
+        if (file.to !== null) file.handle ??= await fsp.open(file.to, 'wx', 0o600);
+        await file.handle?.write(plaintext);
+        file.size += plaintext.length;
+      } catch (error) {
+        if (!isDamage(error)) throw error;
+        file.failed = true;
+      }
     }
-  } catch (error) {
-    if (!isDamage(error)) throw error;
+    if (last) await finishFile(reading, file);
+  }
+}
+
+/** Closes a file whose blobs are all read, checks its size, and sets its attributes. */
+async function finishFile(reading: Reading, file: FileToRead): Promise<void> {
+  const { entry, relPath, to } = file;
+  if (to !== null && file.handle === null && !file.failed) file.handle = await fsp.open(to, 'wx', 0o600);
+  await file.handle?.close();
+  file.handle = null;
+  if (file.failed || file.size !== entry.size) {
+    // A size other than the tree's is damage too: the blobs authenticate but are not this file's.
     reading.corrupt.push(relPath);
     return;
-  } finally {
-    await handle?.close();
   }
   reading.files++;
-  reading.bytes += size;
+  reading.bytes += file.size;
+  if (to !== null) await setAttributes(to, entry);
+  reading.progress.update();
 }
 
 /** A directory's entries: the tree blob and the parts that continue it, each authenticated. */

@@ -6,6 +6,7 @@ import { EngineError } from '../errors.js';
 import { rejectionOf, workspace, writeTree } from '../testing/helpers.js';
 import { digestOf, pseudoRandom } from '../testing/pseudo-random.js';
 import { repositoryContract } from '../testing/repository-contract.js';
+import { blobId } from './blob.js';
 import { decodeConfig } from './config.js';
 import { FileStore } from './file-store.js';
 import { PACK_TRAILER_LENGTH } from './format.js';
@@ -40,16 +41,42 @@ async function names(store: ObjectStore, prefix: string): Promise<string[]> {
   return found.sort();
 }
 
-/** The number of blobs a data pack holds, read with the repository's key as any reader would. */
-async function blobsIn(store: ObjectStore, pack: string): Promise<number> {
+/** The blobs a data pack's header lists, and the keys, read with the password as any reader would. */
+async function packHeader(store: ObjectStore, pack: string) {
   const config = decodeConfig(await store.get('config'));
   const [key] = await names(store, 'keys/');
   const keys = await openMasterKeys(await store.get(key!), PASSWORD, key!.slice(5), config.id);
   const size = (await store.head(pack))!;
   const length = headerLength(await store.getRange(pack, size - PACK_TRAILER_LENGTH, 4), size, pack);
   const blobsEnd = size - PACK_TRAILER_LENGTH - length;
-  return openPackHeader(keys.data, 'data', await store.getRange(pack, blobsEnd, length), blobsEnd, pack)
-    .length;
+  const blobs = openPackHeader(
+    keys.data,
+    'data',
+    await store.getRange(pack, blobsEnd, length),
+    blobsEnd,
+    pack,
+  );
+  return { keys, blobs };
+}
+
+/** The number of blobs a data pack holds. */
+async function blobsIn(store: ObjectStore, pack: string): Promise<number> {
+  return (await packHeader(store, pack)).blobs.length;
+}
+
+/** A store that records the object name of every range read. */
+function rangeCountingStore(store: ObjectStore, ranges: string[]): ObjectStore {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      if (key === 'getRange')
+        return (name: string, offset: number, length: number) => {
+          ranges.push(name);
+          return target.getRange(name, offset, length);
+        };
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 describe('object repository', () => {
@@ -319,6 +346,99 @@ describe('object repository', () => {
     // What authenticates is still restored when asked for alone.
     await repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'good', path: 'good.txt' });
     expect(await fsp.readFile(path.join(ws.src, 'good'), 'utf8')).toBe('good content');
+  });
+
+  describe('reads of a restore, coalesced by pack', () => {
+    const FILES = 200;
+    const contentOf = (i: number) => `small file number ${i}, `.repeat(1 + (i % 7));
+    let made: Awaited<ReturnType<typeof backup>>;
+    let dataPack: string | undefined;
+    let treePack: string | undefined;
+    beforeEach(async () => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < FILES; i++) files[`many/f${String(i).padStart(3, '0')}.txt`] = contentOf(i);
+      await writeTree(ws.src, files);
+      made = await backup('many');
+      [dataPack] = await names(store, 'data/');
+      [treePack] = await names(store, 'tree/');
+    });
+
+    it('restores and verifies 200 small files in one pack with one range read of the data pack and one of the tree pack', async () => {
+      expect(await names(store, 'data/')).toEqual([dataPack]);
+      expect(await blobsIn(store, dataPack!)).toBe(FILES);
+      const ranges: string[] = [];
+      const counted = new ObjectRepository(rangeCountingStore(store, ranges), { password: PASSWORD });
+      await counted.open();
+      ranges.length = 0;
+      expect(await counted.restore(made.snapshot, { sourceRoot: ws.src, target: 'back' })).toMatchObject({
+        files: FILES,
+      });
+      expect(ranges).toEqual([treePack, dataPack]);
+      for (let i = 0; i < FILES; i++) {
+        const name = `f${String(i).padStart(3, '0')}.txt`;
+        expect(await fsp.readFile(path.join(ws.src, 'back', name), 'utf8')).toBe(contentOf(i));
+      }
+      ranges.length = 0;
+      expect(await counted.verify(made.snapshot)).toMatchObject({ files: FILES });
+      expect(ranges).toEqual([treePack, dataPack]);
+    });
+
+    it('fails restore and verify naming only the file whose blob in the middle of a coalesced read is corrupt, and writes no target', async () => {
+      const { keys, blobs } = await packHeader(store, dataPack!);
+      const id = blobId(keys.id, Buffer.from(contentOf(100)));
+      const blob = blobs.find((record) => record.id.equals(id))!;
+      const sorted = [...blobs].sort((a, b) => a.offset - b.offset);
+      // In the middle of the pack: blobs before and after it are read in the same range read.
+      expect(sorted.indexOf(blob)).toBeGreaterThan(0);
+      expect(sorted.indexOf(blob)).toBeLessThan(FILES - 1);
+      const bytes = await store.get(dataPack!);
+      bytes[blob.offset + Math.floor(blob.length / 2)]! ^= 0x01;
+      await store.put(dataPack!, bytes);
+
+      const ranges: string[] = [];
+      const counted = new ObjectRepository(rangeCountingStore(store, ranges), { password: PASSWORD });
+      await counted.open();
+      ranges.length = 0;
+      const refused = await rejectionOf(
+        counted.restore(made.snapshot, { sourceRoot: ws.src, target: 'back' }),
+      );
+      expect(refused).toBeInstanceOf(EngineError);
+      expect(refused).toMatchObject({
+        code: 'SNAPSHOT_CORRUPT',
+        message: `Snapshot ${made.snapshot} is corrupt: f100.txt`,
+        details: { paths: ['f100.txt'] },
+      });
+      expect(ranges).toEqual([treePack, dataPack]);
+      await expect(fsp.stat(path.join(ws.src, 'back'))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await rejectionOf(counted.verify(made.snapshot))).toMatchObject({
+        code: 'SNAPSHOT_CORRUPT',
+        message: `Snapshot ${made.snapshot} is corrupt: f100.txt`,
+      });
+    });
+
+    it('rejects a restore with the reason of an aborted signal and leaves no target', async () => {
+      const controller = new AbortController();
+      const reason = new Error('cancelled');
+      controller.abort(reason);
+      const error = await rejectionOf(
+        repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'back', signal: controller.signal }),
+      );
+      expect(error).toBe(reason);
+      await expect(fsp.stat(path.join(ws.src, 'back'))).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+  });
+
+  it('restores a 40 MiB file, more than one read window of 32 MiB, and the files beside it, each whole', async () => {
+    const big = pseudoRandom(40 * 1024 * 1024, 'two windows');
+    await writeTree(ws.src, { 'big/a.txt': 'before', 'big/b.bin': big, 'big/c.txt': 'after', 'big/d': '' });
+    const made = await backup('big');
+    await repository.restore(made.snapshot, { sourceRoot: ws.src, target: 'back' });
+    const back = (rel: string) => path.join(ws.src, 'back', rel);
+    expect(digestOf(await fsp.readFile(back('b.bin')))).toBe(digestOf(big));
+    expect(await fsp.readFile(back('a.txt'), 'utf8')).toBe('before');
+    expect(await fsp.readFile(back('c.txt'), 'utf8')).toBe('after');
+    expect(await fsp.readFile(back('d'), 'utf8')).toBe('');
+    expect(await repository.verify(made.snapshot)).toMatchObject({ files: 4, bytes: big.length + 11 });
   });
 
   it('restores modes, mtimes, symlinks and an empty file, and reports progress up to its totals', async () => {
