@@ -10,7 +10,7 @@ import { blobId } from './blob.js';
 import { Chunker } from './chunker.js';
 import type { BlobReader, BlobWriter } from './object-index.js';
 import { treeEntries } from './object-read.js';
-import type { OpenRepository } from './object-repository.js';
+import type { OpenRepository } from './open-repository.js';
 import { damaged } from './seal.js';
 import { openSnapshot, type SnapshotObject, sealSnapshot, snapshotPath } from './snapshot-object.js';
 import { encodeTree, type TreeEntry } from './tree.js';

@@ -1,7 +1,7 @@
 import type { BlobKind } from './blob.js';
 import { PACK_TRAILER_LENGTH } from './format.js';
-import type { OpenRepository } from './object-repository.js';
 import type { ObjectEntry } from './object-store.js';
+import type { OpenRepository } from './open-repository.js';
 import { headerLength, openPackHeader } from './pack.js';
 import type { SnapshotObject } from './snapshot-object.js';
 import { decodeTree } from './tree.js';

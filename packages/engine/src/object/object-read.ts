@@ -5,7 +5,7 @@ import { ProgressThrottle } from '../progress.js';
 import type { ReadRequest } from '../repository/repository.js';
 import type { BlobPlace } from './blob-index.js';
 import { type BlobReader, snapshotCorrupt } from './object-index.js';
-import type { OpenRepository } from './object-repository.js';
+import type { OpenRepository } from './open-repository.js';
 import { type PlacedBlob, readPacked } from './pack-reads.js';
 import type { SnapshotObject } from './snapshot-object.js';
 import { decodeTree, type TreeEntry } from './tree.js';

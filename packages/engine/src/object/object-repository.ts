@@ -35,6 +35,7 @@ import { type CatchUpCounts, PackedBlobs } from './object-index.js';
 import { markReferenced, packsOutside } from './object-mark.js';
 import { readSnapshotTree } from './object-read.js';
 import { type ObjectEntry, ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import type { OpenRepository } from './open-repository.js';
 import { openSnapshot, type SnapshotObject, snapshotPath } from './snapshot-object.js';
 
 export interface ObjectRepositoryOptions {
@@ -61,16 +62,6 @@ export interface SnapshotRecord {
   time: Date;
   /** What the backup answered; for a snapshot that records none, its totals with nothing copied. */
   result: BackupResult;
-}
-
-/** What an open repository holds: its id, its keys and its blobs. */
-export interface OpenRepository {
-  id: string;
-  store: ObjectStore;
-  keys: MasterKeys;
-  blobs: PackedBlobs;
-  chunker: { min: number; maskBits: number; max: number };
-  packTarget: number | undefined;
 }
 
 const isJobId = (name: string) => z.uuid().safeParse(name).success;
