@@ -2,9 +2,8 @@ import { EngineError } from '../errors.js';
 import type { ChunkTally } from '../repository/repository.js';
 import { type BlobKeys, type BlobKind, blobName, decodeBlob, encodeBlob } from './blob.js';
 import type { BlobIndex, BlobPlace } from './blob-index.js';
-import { PACK_TRAILER_LENGTH } from './format.js';
 import type { ObjectStore } from './object-store.js';
-import { type FinishedPack, headerLength, openPackHeader, PackWriter } from './pack.js';
+import { type FinishedPack, PackWriter, readPackHeader } from './pack.js';
 import { damaged } from './seal.js';
 
 const KINDS: readonly BlobKind[] = ['data', 'tree'];
@@ -110,16 +109,7 @@ export class PackedBlobs {
   }
 
   private async recordPack(kind: BlobKind, name: string, size: number): Promise<number> {
-    const what = `pack ${name}`;
-    const trailer = await this.store.getRange(
-      name,
-      Math.max(0, size - PACK_TRAILER_LENGTH),
-      PACK_TRAILER_LENGTH,
-    );
-    const length = headerLength(trailer, size, what);
-    const blobsEnd = size - PACK_TRAILER_LENGTH - length;
-    const header = await this.store.getRange(name, blobsEnd, length);
-    const blobs = openPackHeader(this.keys.data, kind, header, blobsEnd, what).map(
+    const blobs = (await readPackHeader(this.store, this.keys.data, kind, name, size)).map(
       ({ id, offset, length }) => ({ id, offset, length }),
     );
     await this.index.record({ pack: name, kind, size, blobs });

@@ -1,8 +1,7 @@
 import type { BlobKind } from './blob.js';
-import { PACK_TRAILER_LENGTH } from './format.js';
 import type { ObjectEntry } from './object-store.js';
 import type { OpenRepository } from './open-repository.js';
-import { headerLength, openPackHeader } from './pack.js';
+import { readPackHeader } from './pack.js';
 import type { SnapshotObject } from './snapshot-object.js';
 import { decodeTree } from './tree.js';
 
@@ -56,16 +55,7 @@ async function packBlobIds(
   kind: BlobKind,
   { name, size }: ObjectEntry,
 ): Promise<string[]> {
-  const what = `pack ${name}`;
-  const trailer = await repo.store.getRange(
-    name,
-    Math.max(0, size - PACK_TRAILER_LENGTH),
-    PACK_TRAILER_LENGTH,
-  );
-  const length = headerLength(trailer, size, what);
-  const blobsEnd = size - PACK_TRAILER_LENGTH - length;
-  const header = await repo.store.getRange(name, blobsEnd, length);
-  return openPackHeader(repo.keys.data, kind, header, blobsEnd, what).map((record) =>
+  return (await readPackHeader(repo.store, repo.keys.data, kind, name, size)).map((record) =>
     record.id.toString('hex'),
   );
 }

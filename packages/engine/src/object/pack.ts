@@ -9,6 +9,7 @@ import {
   PACK_TRAILER_LENGTH,
   SEAL_OVERHEAD,
 } from './format.js';
+import type { ObjectStore } from './object-store.js';
 import { associatedData, damaged, open, seal } from './seal.js';
 
 const KiB = 1024;
@@ -163,6 +164,24 @@ export function headerLength(trailer: Buffer, packSize: number, what: string): n
     );
   }
   return length;
+}
+
+/**
+ * The records of a stored pack, read with two range reads (its trailer, then its sealed header) and
+ * authenticated as openPackHeader does, without reading its blobs.
+ */
+export async function readPackHeader(
+  store: ObjectStore,
+  dataKey: Buffer,
+  kind: BlobKind,
+  name: string,
+  size: number,
+): Promise<PackRecord[]> {
+  const what = `pack ${name}`;
+  const trailer = await store.getRange(name, Math.max(0, size - PACK_TRAILER_LENGTH), PACK_TRAILER_LENGTH);
+  const length = headerLength(trailer, size, what);
+  const blobsEnd = size - PACK_TRAILER_LENGTH - length;
+  return openPackHeader(dataKey, kind, await store.getRange(name, blobsEnd, length), blobsEnd, what);
 }
 
 /**
