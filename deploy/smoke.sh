@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's curl walk-through against a running Strongbox, failing on the first wrong answer:
 # backup, poll to succeeded, a missing folder, the audit log for today, stats, verify, restore; then
-# the operators' pages (the OpenAPI document, /docs and the dashboard) with every asset they name.
+# the operators' pages (the OpenAPI document, /docs, the dashboard and the console) with every asset
+# they name.
 #   deploy/smoke.sh URL [TOKEN]
 # Environment: SMOKE_FOLDER, a folder under the server's SOURCE_ROOT to back up (default: example);
 # SMOKE_TIMEOUT, seconds to wait for a job (default: 120). Needs curl and jq.
@@ -178,6 +179,16 @@ ok "$count assets"
 
 step "dashboard: GET /admin/queues and its assets"
 page_assets /admin/queues /admin/queues/
+ok "$count assets"
+
+step "dashboard: its Redis statistics"
+call GET /admin/queues/api/redis/stats
+expect_status 200
+[ -n "$(field '.version // empty')" ] || fail "the dashboard's Redis statistics name no Redis version"
+ok "Redis $(field .version)"
+
+step "console: GET /console/ and its assets"
+page_assets /console/ /console/
 ok "$count assets"
 
 echo "smoke test passed against $url"

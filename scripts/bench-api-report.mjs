@@ -96,6 +96,43 @@ export function formatReport({ rows, workers, when, machine, full }) {
   return lines.join('\n');
 }
 
+/**
+ * Markdown for POST /backups at each number of connections beside the durable-insert floor at the
+ * same number (rows `{ work, connections, result }`), with the ratio and the target (≥ 0.6×), then
+ * the other lines measured (the breakdown).
+ */
+export function formatPostReport(rows) {
+  const find = (work, connections) =>
+    rows.find((row) => row.work === work && row.connections === connections)?.result;
+  const lines = [
+    '| connections | POST /backups req/s | p50 ms | p99 ms | durable INSERT /s | p50 ms | p99 ms | ratio | ≥ 0.6×? |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const breakdown = [];
+  for (const row of rows) {
+    if (row.work !== 'POST /backups') {
+      if (row.work !== 'floor: durable INSERT') breakdown.push(row);
+      continue;
+    }
+    const post = row.result;
+    const floor = find('floor: durable INSERT', row.connections);
+    const r = floor ? post.reqPerSec / floor.reqPerSec : Number.NaN;
+    const problems = post.non2xx + post.errors > 0 ? ` (${post.non2xx} non-2xx, ${post.errors} errors)` : '';
+    lines.push(
+      `| ${row.connections}${problems} | ${rate(post.reqPerSec)} | ${ms(post.p50)} | ${ms(post.p99)} | ${floor ? `${rate(floor.reqPerSec)} | ${ms(floor.p50)} | ${ms(floor.p99)}` : '– | – | –'} | ${ratio(r)} | ${r >= 0.6 ? 'met' : '**not met**'} |`,
+    );
+  }
+  if (breakdown.length) {
+    lines.push('', '| beside it | connections | /s | p50 ms | p99 ms |', '|---|---|---|---|---|');
+    for (const row of breakdown) {
+      lines.push(
+        `| ${row.work} | ${row.connections} | ${rate(row.result.reqPerSec)} | ${ms(row.result.p50)} | ${ms(row.result.p99)} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
 /** Replaces what is between the markers of `file` with `text` (markers appended when absent). */
 export function writeSection(file, heading, text) {
   const doc = fs.readFileSync(file, 'utf8');

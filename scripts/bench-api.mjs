@@ -2,7 +2,9 @@
 // Uses the MySQL/MariaDB and Redis servers already running (a throwaway database and key prefix of its
 // own, removed at the end), starts the built API (and workers) as processes, measures with
 // autocannon, and writes the table into docs/benchmarks.md (full runs only).
-//   npm run bench:api -- [--quick] [--only api,workers] [--seconds 10] [--write]
+//   npm run bench:api -- [--quick] [--only api,post,workers] [--seconds 10] [--write]
+//   (--only post: POST /backups at 1, 10 and 50 connections beside the durable-insert floor, alone)
+//   BENCH_API_ROOT: run the API and workers built in another checkout (same bench, other code)
 //   servers: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL (redis://127.0.0.1:6379)
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { connectDatabase, migrate, seedHistory } from '@strongbox/db';
 import { connectRedis, createQueue } from '@strongbox/queue';
 import { freePort, startApi } from '@strongbox/services';
+import { jobBatches } from '../apps/api/dist/lib/job-batches.js';
 import { loadApi, loadFloor } from './bench-api-load.mjs';
-import { formatReport, writeSection } from './bench-api-report.mjs';
+import { formatPostReport, formatReport, writeSection } from './bench-api-report.mjs';
 import { makeFolders, startWorkers, timeQueueLatency, timeThroughput } from './bench-api-workers.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,7 +26,7 @@ const value = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const quick = args.includes('--quick');
-const only = value('--only')?.split(',') ?? ['api', 'workers'];
+const only = value('--only')?.split(',') ?? ['api', 'post', 'workers'];
 const settings = {
   sizes: quick ? [2_000, 20_000] : [10_000, 1_000_000],
   seconds: Number(value('--seconds') ?? (quick ? 3 : 10)),
@@ -34,6 +37,8 @@ const settings = {
   files: 10,
   processes: [1, 2, 4],
   latencySamples: quick ? 5 : 20,
+  postConnections: [1, 10, 50],
+  postSeed: quick ? 2_000 : 10_000,
 };
 const mysqlServer = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -45,15 +50,19 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'strongbox-bench-api-'));
 const databases = [];
 const redis = connectRedis(redisUrl, 'producer');
 const rows = [];
+const postRows = [];
 let workers;
 try {
   if (only.includes('api')) await benchApi();
+  if (only.includes('post')) await benchPost();
   if (only.includes('workers')) workers = await benchWorkers();
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${await serverVersion()}`;
   const report = formatReport({ rows, workers, when: `${when} UTC`, machine, full: !quick });
-  process.stdout.write(`${report}\n`);
-  if ((!quick && only.length === 2) || args.includes('--write')) {
+  if (rows.length || workers) process.stdout.write(`${report}\n`);
+  else process.stdout.write(`Run of ${when} UTC, ${machine}.\n`);
+  if (postRows.length) process.stdout.write(`\n${formatPostReport(postRows)}\n`);
+  if ((!quick && only.length === 3) || args.includes('--write')) {
     writeSection(
       path.join(repo, 'docs', 'benchmarks.md'),
       '## The API at a million jobs (`npm run bench:api`)',
@@ -76,7 +85,7 @@ async function benchApi() {
     for (const size of settings.sizes) {
       const started = performance.now();
       seeded += await seedHistory(db, { jobs: size - seeded });
-      await db.query('ANALYZE TABLE backup_job, log');
+      await db.query('ANALYZE TABLE backup_job, log, folder_summary');
       log(
         `seeded ${seeded.toLocaleString('en')} jobs and log rows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
@@ -97,6 +106,9 @@ async function benchApi() {
       await measure('GET /logs, one day', () => ({
         path: `/logs?from=${probes.day}&to=${probes.day}&limit=100`,
       }));
+      // The seed spreads its jobs over 300 folders: a page of 100 folder summaries, and one folder.
+      await measure('GET /folders?limit=100', () => ({ path: '/folders?limit=100' }));
+      await measure('GET /folders/{folder}', (n) => ({ path: `/folders/seed%2F${n % 300}` }));
       if (size === settings.sizes.at(-1)) {
         // The same reads one at a time: the time of one request, without 49 others queued beside it.
         for (const [work, path] of [
@@ -105,6 +117,7 @@ async function benchApi() {
             `/backups?limit=100&cursor=${probes.deepCursor}`,
           ],
           ['GET /stats, 1 connection', '/stats'],
+          ['GET /folders?limit=100, 1 connection', '/folders?limit=100'],
           ['GET /logs, one day, 1 connection', `/logs?from=${probes.day}&to=${probes.day}&limit=100`],
         ]) {
           const result = await loadApi({ url, ...common(), connections: 1, next: () => ({ path }) });
@@ -128,15 +141,7 @@ async function benchApi() {
         );
         rows.push({ work, size, result });
       };
-      await floor('floor: durable INSERT', (n) => {
-        const folder = `floor/${size}/${n}`;
-        return floorDb.execute(
-          `INSERT INTO floor_job (id, kind, folder, schedule_id, params, status, created_at, queued_key,
-             idempotency_key, request_fingerprint)
-           VALUES (?, 'backup', ?, NULL, NULL, 'queued', UTC_TIMESTAMP(3), ?, NULL, NULL)`,
-          [randomUUID(), folder, folder.padEnd(64, '-').slice(0, 64)],
-        );
-      });
+      await floor('floor: durable INSERT', (n) => floorInsert(floorDb, `floor/${size}/${n}`));
       await floor('floor: Queue.add', (n) => {
         const id = randomUUID();
         return floorQueue.add('backup', { id, folder: `floor/${size}/${n}` }, { jobId: id });
@@ -147,6 +152,103 @@ async function benchApi() {
     await floorDb.end();
     await stack.stop();
   }
+}
+
+/**
+ * POST /backups at 1, 10 and 50 connections on a database of `postSeed` ended jobs, each beside
+ * the durable-insert floor at the same number in flight; at 50, what a request costs apart: HTTP
+ * alone (GET /health) and a bare Queue.add.
+ */
+async function benchPost() {
+  const stack = await startStack('post');
+  const most = Math.max(...settings.postConnections);
+  const floorDb = await connectDatabase(stack.databaseUrl, { connectionLimit: most });
+  await floorDb.query('CREATE TABLE floor_job LIKE backup_job');
+  const floorQueue = createQueue({ connection: redis, prefix: `${prefix}-postfloor` });
+  try {
+    await seedHistory(stack.db, { jobs: settings.postSeed });
+    await stack.db.query('ANALYZE TABLE backup_job, log, folder_summary');
+    const measure = async (work, connections, load) => {
+      const result = await load({
+        connections,
+        seconds: settings.seconds,
+        warmupSeconds: settings.warmupSeconds,
+      });
+      log(
+        `${work} @${connections}: ${Math.round(result.reqPerSec)} /s, p50 ${result.p50} ms, p99 ${result.p99} ms`,
+      );
+      postRows.push({ work, connections, result });
+    };
+    for (const connections of settings.postConnections) {
+      await measure('POST /backups', connections, (options) =>
+        loadApi({
+          url: stack.url,
+          ...options,
+          next: (n) => ({ method: 'POST', path: '/backups', body: { folder: `post/${connections}/${n}` } }),
+        }),
+      );
+      await measure('floor: durable INSERT', connections, (options) =>
+        loadFloor({
+          ...options,
+          once: (n) => floorInsert(floorDb, `floor/${connections}/${n}`),
+        }),
+      );
+    }
+    // The API's group commit alone, from this process: MySQL and Redis without HTTP.
+    const recordDb = await connectDatabase(stack.databaseUrl);
+    const recordQueue = createQueue({ connection: redis, prefix: `${prefix}-postrecord` });
+    let batches = 0;
+    let jobs = 0;
+    const batcher = jobBatches({
+      db: recordDb,
+      queue: recordQueue,
+      afterCommit: async (created) => {
+        batches++;
+        jobs += created.length;
+      },
+    });
+    try {
+      for (const connections of settings.postConnections) {
+        [batches, jobs] = [0, 0];
+        await measure('group commit alone (insertJobs + Queue.addBulk, no HTTP)', connections, (options) =>
+          loadFloor({
+            ...options,
+            once: (n) => batcher.record({ input: { kind: 'backup', folder: `record/${connections}/${n}` } }),
+          }),
+        );
+        postRows.at(-1).work += `, ${(jobs / Math.max(batches, 1)).toFixed(1)} jobs a batch`;
+      }
+    } finally {
+      await recordQueue.close();
+      await recordDb.end();
+    }
+    await measure('GET /health (HTTP alone)', most, (options) =>
+      loadApi({ url: stack.url, ...options, next: () => ({ path: '/health' }) }),
+    );
+    await measure('Queue.add', most, (options) =>
+      loadFloor({
+        ...options,
+        once: (n) => {
+          const id = randomUUID();
+          return floorQueue.add('backup', { id, folder: `floor/${n}` }, { jobId: id });
+        },
+      }),
+    );
+  } finally {
+    await floorQueue.close();
+    await floorDb.end();
+    await stack.stop();
+  }
+}
+
+/** The durable-insert floor's work: the row of a new queued backup, alone, autocommitted. */
+function floorInsert(floorDb, folder) {
+  return floorDb.execute(
+    `INSERT INTO floor_job (id, kind, folder, schedule_id, params, status, created_at, queued_key,
+       idempotency_key, request_fingerprint)
+     VALUES (?, 'backup', ?, NULL, NULL, 'queued', UTC_TIMESTAMP(3), ?, NULL, NULL)`,
+    [randomUUID(), folder, folder.padEnd(64, '-').slice(0, 64)],
+  );
 }
 
 async function benchWorkers() {
@@ -217,7 +319,8 @@ async function startStack(name) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const appOptions = {
-    root: repo,
+    // BENCH_API_ROOT: another checkout's built apps (e.g. the code before a change), for A/B runs.
+    root: process.env.BENCH_API_ROOT ?? repo,
     env: {
       ...process.env,
       REDIS_URL: redisUrl,

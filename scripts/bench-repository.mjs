@@ -33,8 +33,8 @@ import {
 } from './bench-engine.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const PASSWORD = 'bench password';
-const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+export const PASSWORD = 'bench password';
+export const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const REGION = 'us-east-1';
 const MIB = 1024 * 1024;
 
@@ -258,7 +258,7 @@ function strongbox(root, cpuProf) {
 }
 
 /** Runs a command under /usr/bin/time: its stdout and its peak RSS. */
-async function measured(cmd, args, env) {
+export async function measured(cmd, args, env) {
   const rssFile = path.join(fs.mkdtempSync(path.join(tmpdir(), 'bench-rss-')), 'rss');
   try {
     const stdout = await run('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], {
@@ -272,7 +272,7 @@ async function measured(cmd, args, env) {
 }
 
 /** A bucket per repository on the S3 server; its usage is the bucket's listing. */
-function s3Places(endpoint) {
+export function s3Places(endpoint) {
   const client = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS });
   const s3 = { endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS };
   const list = async function* (bucket) {
@@ -320,7 +320,7 @@ function s3Places(endpoint) {
 }
 
 /** A directory per repository; its usage is the size of its files. */
-function filePlaces(parent) {
+export function filePlaces(parent) {
   return {
     async create(name) {
       const dir = path.join(parent, name);

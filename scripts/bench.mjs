@@ -4,6 +4,8 @@
 // Prints one table with ratios to rsync.
 //   npm run bench -- [--runs 3] [--only a,b,c,d] [--million] [--profile] [--tools rsync,engine,job]
 // `npm run bench -- --repository s3|file`: the object repository against restic instead (bench-repository.mjs).
+// `npm run bench -- --repository-prune [--chunks N[,M]] [--s3] [--tools restic,strongbox] [--heap-prof DIR]`:
+// prune against restic's (bench-prune.mjs).
 // --profile adds the disk's view of every timed run and the engine's time per phase (bench-engine.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +29,29 @@ const log = (message) => process.stderr.write(`${message}\n`);
 const JOB_TOOL = 'strongbox whole job (POST → succeeded)';
 
 const root = fs.mkdtempSync(path.join(repo, '..', 'strongbox-bench-'));
+if (args.includes('--repository-prune')) {
+  try {
+    const { benchPrune, formatPruneTable } = await import('./bench-prune.mjs');
+    const results = [];
+    for (const chunks of (value('--chunks') ?? '1000000').split(',').map(Number)) {
+      results.push(
+        await benchPrune({
+          chunks,
+          s3: args.includes('--s3'),
+          tools: value('--tools')?.split(','),
+          heapProf: value('--heap-prof') && path.resolve(value('--heap-prof')),
+          dir: root,
+          log,
+        }),
+      );
+      process.stdout.write(`${formatPruneTable(results.slice(-1))}\n`);
+    }
+    if (results.length > 1) process.stdout.write(`All sizes:\n\n${formatPruneTable(results)}\n`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 const repository = value('--repository');
 if (repository) {
   try {

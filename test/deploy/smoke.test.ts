@@ -34,7 +34,7 @@ async function smoke(token: string, env: Record<string, string> = {}) {
 }
 
 describe('deploy/smoke.sh', () => {
-  it('walks through backup, a missing folder, logs, stats, verify, restore and the operator pages with their assets against a running stack', async () => {
+  it('walks through backup, a missing folder, logs, stats, verify, restore and the operator pages (the console too) with their assets against a running stack', async () => {
     const result = await smoke(TOKEN);
     expect(result.code, `${result.stdout}${result.stderr}\n${stack.output()}`).toBe(0);
     const steps = result.stdout
@@ -57,7 +57,10 @@ describe('deploy/smoke.sh', () => {
       'docs',
       'docs',
       'dashboard',
+      'dashboard',
+      'console',
     ]);
+    expect(result.stdout).toMatch(/dashboard: its Redis statistics +ok +\d+ ms {2}\(Redis \d+\.\d+\.\d+\)/);
     expect(result.stdout).toContain(`smoke test passed against ${stack.url}`);
   });
 

@@ -35,6 +35,8 @@ export interface Stack {
   backupFolder: string;
   db: Db;
   env: Record<string, string>;
+  /** The API process. */
+  api: ChildProcess;
   workers: ChildProcess[];
   /** Starts one more worker process. */
   addWorker(): Promise<ChildProcess>;
@@ -89,7 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await mkdir(sourceRoot, { recursive: true });
   // BACKUP_FOLDER is left for the worker to create, as it does on a fresh machine.
   const url = `http://127.0.0.1:${port}`;
-  track(await startApi({ ...appOptions('api'), url }));
+  const api = track(await startApi({ ...appOptions('api'), url }));
   const db = await connectDatabase(database.url, { connectionLimit: 4 });
 
   const stack: Stack = {
@@ -98,6 +100,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     backupFolder,
     db,
     env,
+    api: api.child,
     workers,
     async addWorker() {
       const own: string[] = [];

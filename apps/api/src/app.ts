@@ -16,6 +16,7 @@ import audit from './plugins/audit.js';
 import auth from './plugins/auth.js';
 import bullBoard from './plugins/bull-board/index.js';
 import closing from './plugins/closing.js';
+import consolePage from './plugins/console.js';
 import deps, { type AppDeps } from './plugins/deps.js';
 import errors from './plugins/errors.js';
 import helmet from './plugins/helmet.js';
@@ -32,6 +33,7 @@ import logs from './routes/logs/index.js';
 import repository from './routes/repository/index.js';
 import schedules from './routes/schedules/index.js';
 import stats from './routes/stats/index.js';
+import webhooks from './routes/webhooks/index.js';
 
 export type { AppDeps } from './plugins/deps.js';
 
@@ -107,7 +109,7 @@ export async function buildApp(appDeps: AppDeps, options: BuildAppOptions = {}):
  * The API as a plugin: our services, error handling, security headers, the admission that every
  * request passes before anything answers it: the rate limit (before authentication, so that wrong
  * tokens count) and auth; the query string's checks, metrics and the OpenAPI document (before the
- * routes, so that they see every route), then the routes and the dashboard.
+ * routes, so that they see every route), then the routes, the dashboard and the console.
  */
 export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
   await app.register(deps, options);
@@ -129,5 +131,7 @@ export const serviceApp: FastifyPluginAsync<AppDeps> = async (app, options) => {
   await app.register(stats);
   await app.register(repository);
   await app.register(schedules);
+  await app.register(webhooks);
   await app.register(bullBoard);
+  await app.register(consolePage);
 };

@@ -1,7 +1,7 @@
 import { type Config, ConfigError, loadConfig } from '@strongbox/config';
 import { catalogBlobIndex, connectDatabaseWhenUp, migrate } from '@strongbox/db';
 import { SECRET_FREE } from '@strongbox/logging';
-import { connectRedis, createQueue, createTickQueue } from '@strongbox/queue';
+import { connectRedis, createQueue, createTickQueue, createWebhookQueue } from '@strongbox/queue';
 import { repositoryFromConfig } from '@strongbox/storage';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyBaseLogger } from 'fastify';
@@ -40,10 +40,21 @@ async function main(): Promise<void> {
   queue.on('error', (error) => log?.warn({ err: error }, 'queue error'));
   const ticks = createTickQueue({ connection: redis, prefix: config.queuePrefix });
   ticks.on('error', (error) => log?.warn({ err: error }, 'schedule queue error'));
+  const webhooks = createWebhookQueue({ connection: redis, prefix: config.queuePrefix });
+  webhooks.on('error', (error) => log?.warn({ err: error }, 'webhook queue error'));
   const repository = repositoryFromConfig(config.repository, {
     index: (repositoryId) => catalogBlobIndex(db, repositoryId),
   });
-  const app = await buildApp({ config, db, queue, ticks, redis, repository });
+  const app = await buildApp({
+    config,
+    db,
+    queue,
+    ticks,
+    webhooks,
+    redis,
+    repository,
+    afterJobsCommitted: holdAfterCommit(() => log),
+  });
   log = app.log;
 
   closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
@@ -52,6 +63,7 @@ async function main(): Promise<void> {
     await app.close();
     await queue.close();
     await ticks.close();
+    await webhooks.close();
     redis.disconnect();
     await repository.close();
     await db.end();
@@ -62,6 +74,19 @@ async function main(): Promise<void> {
   });
   app.log.info({ applied: applied.length }, 'schema up to date');
   await app.listen({ host: config.host, port: config.port });
+}
+
+/**
+ * The pause point of the kill test (test/e2e/enqueue-crash.test.ts), only when
+ * STRONGBOX_TEST_HOLD_AFTER_COMMIT=1: a batch of new jobs, once committed, says so in the log and
+ * is never queued, so the test can kill the process between the commit and `Queue.addBulk`.
+ */
+function holdAfterCommit(log: () => FastifyBaseLogger | undefined) {
+  if (process.env.STRONGBOX_TEST_HOLD_AFTER_COMMIT !== '1') return undefined;
+  return (jobs: { id: string }[]) => {
+    log()?.warn({ jobIds: jobs.map((job) => job.id) }, 'test hook: jobs committed, held before the queue');
+    return new Promise<void>(() => {});
+  };
 }
 
 function readConfig(): Config {

@@ -4,11 +4,14 @@ import { UsageError } from './errors/usage-error.js';
 import type { Io } from './output/io.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
+/** How long a request may go unanswered before the command gives up (exit 3), unless told otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
 /** The options every command takes (before or after its name). */
 export interface GlobalOptions {
   url?: string;
   token?: string;
+  requestTimeout?: number;
   json?: boolean;
 }
 
@@ -19,13 +22,17 @@ export interface Context extends Io {
   json: boolean;
 }
 
-/** Builds the context from the command line and STRONGBOX_URL / STRONGBOX_TOKEN (commander reads them). */
+/**
+ * Builds the context from the command line and STRONGBOX_URL / STRONGBOX_TOKEN /
+ * STRONGBOX_REQUEST_TIMEOUT (commander reads them).
+ */
 export function contextOf(command: Command, io: Io): Context {
   const options = command.optsWithGlobals<GlobalOptions>();
   // An empty variable (STRONGBOX_TOKEN= in a crontab) counts as not set.
   const client = new ApiClient({
     url: apiUrl(options.url || DEFAULT_URL),
     token: options.token || undefined,
+    requestTimeoutMs: (options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
   });
   return { ...io, client, json: options.json === true };
 }

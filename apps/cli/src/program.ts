@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
-import { DEFAULT_URL } from './context.js';
+import { positiveNumber } from './commands/options.js';
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_URL } from './context.js';
 import { EXIT_CODES_HELP } from './errors/exit-codes.js';
 import type { Io } from './output/io.js';
 
@@ -17,6 +18,14 @@ export function buildProgram(io: Io): Command {
       new Option('--token <token>', 'bearer token, when the server has API_TOKENS (prefer the variable)').env(
         'STRONGBOX_TOKEN',
       ),
+    )
+    .addOption(
+      new Option(
+        '--request-timeout <seconds>',
+        `give up on a request the API has not answered in this long (exit 3; default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
+      )
+        .env('STRONGBOX_REQUEST_TIMEOUT')
+        .argParser(positiveNumber),
     )
     .option('--json', "print the API's JSON answers unchanged, one per line (no bar, no text)")
     .configureOutput({

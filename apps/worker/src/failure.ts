@@ -1,6 +1,7 @@
 import type { JobError } from '@strongbox/contract';
 import { CLIENT_ERROR_CODES, EngineError } from '@strongbox/engine';
 import { FolderLockLostError } from './folder-lock.js';
+import { HookFailedError } from './hooks/run-hook.js';
 
 /**
  * The code and message recorded for an error, whether another attempt may succeed, and whether the
@@ -27,6 +28,10 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof EngineError) {
     const clientError = CLIENT_ERROR_CODES.includes(error.code);
     return { code: error.code, message: error.message, transient: error.transient, clientError };
+  }
+  // A command hook of the server's configuration failed: running it again would fail the same way.
+  if (error instanceof HookFailedError) {
+    return { code: error.code, message: error.message, transient: false, clientError: false };
   }
   if (error instanceof FolderLockLostError) {
     return { code: error.code, message: error.message, transient: true, clientError: false };

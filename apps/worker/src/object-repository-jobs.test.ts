@@ -1,57 +1,19 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from '@strongbox/contract';
 import { insertJob } from '@strongbox/db';
 import { enqueue } from '@strongbox/queue';
-import { checkS3 } from '@strongbox/services/testing';
 import { initRepository } from '@strongbox/storage';
-import { createTestBucket, s3RepositoryEnv, TEST_SCRYPT } from '@strongbox/storage/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TEST_SCRYPT } from '@strongbox/storage/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryOf } from './repository.js';
+import { type ObjectLocation, objectLocations } from './testing/object-locations.js';
 import { startWorkerTestEnv, type WorkerTestEnv } from './testing/test-worker.js';
 
-const s3 = checkS3({ ci: process.env.CI === 'true', endpoint: inject('s3Endpoint') });
-if (!s3.run) console.warn(s3.reason);
 const PASSWORD = 'jobs-password-7351';
 
-interface Location {
-  env: Record<string, string>;
-  remove(): Promise<void>;
-}
-
-const LOCATIONS: [string, boolean, () => Promise<Location>][] = [
-  [
-    'file://',
-    true,
-    async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'strongbox-objects-'));
-      return {
-        env: { REPOSITORY_URL: `file://${dir}/repo`, REPOSITORY_PASSWORD: PASSWORD },
-        remove: () => rm(dir, { recursive: true, force: true }),
-      };
-    },
-  ],
-  [
-    's3://',
-    s3.run,
-    async () => {
-      const bucket = await createTestBucket(s3.run ? s3.endpoint : '');
-      return {
-        env: s3RepositoryEnv({
-          endpoint: s3.run ? s3.endpoint : '',
-          bucket: bucket.name,
-          prefix: 'strongbox',
-          password: PASSWORD,
-        }),
-        remove: () => bucket.remove(),
-      };
-    },
-  ],
-];
-
-describe.each(LOCATIONS)('jobs on the object repository (%s)', (_name, runs, locate) => {
-  let location: Location;
+describe.each(objectLocations(PASSWORD))('jobs on the object repository (%s)', (_name, runs, locate) => {
+  let location: ObjectLocation;
   let env: WorkerTestEnv;
   beforeAll(async () => {
     if (!runs) return;

@@ -1,6 +1,7 @@
 /**
  * Runs `pass` now and then `intervalMs` after each pass ends, until the returned stop is called;
- * `now()` on the result runs a pass at once (after the one under way).
+ * `now()` on the result runs a pass at once (after the one under way); `first` resolves once the
+ * pass run now has ended, however it ended.
  */
 export function every(intervalMs: number, pass: () => Promise<unknown>): Periodic {
   let stopped = false;
@@ -19,12 +20,13 @@ export function every(intervalMs: number, pass: () => Promise<unknown>): Periodi
       });
   };
   tick();
+  const first = running.then(() => undefined);
   const stop = async () => {
     stopped = true;
     clearTimeout(timer);
     await running;
   };
-  return Object.assign(stop, { now: () => (stopped ? undefined : tick()) });
+  return Object.assign(stop, { now: () => (stopped ? undefined : tick()), first });
 }
 
-export type Periodic = (() => Promise<void>) & { now: () => void };
+export type Periodic = (() => Promise<void>) & { now: () => void; first: Promise<void> };

@@ -1,6 +1,14 @@
 import type { Config } from '@strongbox/config';
 import { isTerminal, type Job } from '@strongbox/contract';
-import { type Db, finishJob, getJob, type JobOutcome, startJob, updateProgress } from '@strongbox/db';
+import {
+  type Db,
+  finishJob,
+  getJob,
+  type JobOutcome,
+  REPOSITORY_LEASE_KEY,
+  startJob,
+  updateProgress,
+} from '@strongbox/db';
 import { type JobData, jobDataSchema } from '@strongbox/queue';
 import { DelayedError, type Job as QueueJob, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
@@ -12,10 +20,13 @@ import {
   type FolderLockOptions,
   tryLockFolder,
 } from './folder-lock.js';
+import type { Hooks } from './hooks/hooks-file.js';
+import { withHooks } from './hooks/run-hook.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { queueError } from './queue-failure.js';
 import { applyRetentionAfter } from './retention.js';
-import { RUNNERS, type Runners, runJob } from './runners.js';
+import { checkResultOf, RUNNERS, type Runners, runJob } from './runners.js';
+import { type JobEndNotifier, NO_NOTIFIER } from './webhooks/notify.js';
 
 export interface ProcessorDeps {
   config: Config;
@@ -35,6 +46,10 @@ export interface ProcessorDeps {
    * @defaultValue {@link RUNNERS}, the engine's backup, verify and restore
    */
   runners?: Runners;
+  /** The command hooks of HOOKS_FILE, run around the backups of the folders they name. */
+  hooks?: Hooks | undefined;
+  /** Told of each job whose end this processor records, for its webhooks. @defaultValue nobody */
+  notifier?: JobEndNotifier;
 }
 
 /**
@@ -110,18 +125,19 @@ async function runAttempt(attempt: Attempt): Promise<unknown> {
   attempt.attemptIs(job.attempts + 1);
 
   let lock: FolderLock | null = null;
-  if (job.kind === 'backup') {
-    lock = await tryLockFolder(deps.db, job.folder, deps.folderLock, {
+  const leased = leaseOf(job);
+  if (leased) {
+    lock = await tryLockFolder(deps.db, leased.key, deps.folderLock, {
       log: attempt.log,
       run: (query) => db('taking the folder lease', query),
     });
     if (!lock) {
-      attempt.log.info({ folder: job.folder }, 'another backup of this folder is running; waiting for it');
+      attempt.log.info({ [leased.name]: leased.value }, leased.busy);
       await queueJob.moveToDelayed(Date.now() + (deps.folderBusyDelayMs ?? 2000), attempt.token);
       throw new DelayedError();
     }
     attempt.log.info(
-      { folder: job.folder, folderLock: 'taken', fencingToken: lock.lease.token },
+      { [leased.name]: leased.value, folderLock: 'taken', fencingToken: lock.lease.token },
       'folder lock taken',
     );
   }
@@ -138,15 +154,42 @@ async function runAttempt(attempt: Attempt): Promise<unknown> {
       // ends lost: its lease was taken over while it could not renew it, and it put nothing in place.
       const folderLock = lock.lost.aborted ? 'lost' : 'released';
       attempt.log.info(
-        { folder: job.folder, folderLock, fencingToken: lock.lease.token },
+        { [leased?.name ?? 'folder']: leased?.value, folderLock, fencingToken: lock.lease.token },
         `folder lock ${folderLock}`,
       );
       await lock.release();
     }
   }
-  await db('recording the end of the job', () => finishJob(deps.db, id, outcome));
+  const ended = await db('recording the end of the job', () => finishJob(deps.db, id, outcome));
+  (deps.notifier ?? NO_NOTIFIER).jobEnded(ended);
   attempt.log.info({ result: outcome.result }, 'job succeeded');
   return outcome.result;
+}
+
+/**
+ * The lease a job runs under: a backup its folder's (one backup of a folder at a time), a prune the
+ * repository's ({@link REPOSITORY_LEASE_KEY}: one repository-wide maintenance job at a time, across
+ * every worker); verify and restore none. A job whose lease another holds waits in the queue.
+ */
+function leaseOf(job: Job): { key: string; name: string; value: string; busy: string } | null {
+  if (job.kind === 'backup') {
+    return {
+      key: job.folder,
+      name: 'folder',
+      value: job.folder,
+      busy: 'another backup of this folder is running; waiting for it',
+    };
+  }
+  // A check takes the repository's lease too: it never runs beside a prune.
+  if (job.kind === 'prune' || job.kind === 'check') {
+    return {
+      key: REPOSITORY_LEASE_KEY,
+      name: 'lease',
+      value: 'repository',
+      busy: 'another maintenance job of the repository is running; waiting for it',
+    };
+  }
+  return null;
 }
 
 /** The job's own work, under its folder lock for a backup, then retention. */
@@ -164,22 +207,36 @@ async function work(
     },
     onError: (error) => log.warn({ err: error }, 'could not record progress'),
   });
-  const signals = [attempt.signal, lock?.lost].filter((s) => s !== undefined);
+  const signal = AbortSignal.any([attempt.signal, lock?.lost].filter((s) => s !== undefined));
   try {
-    const success = await runJob(
-      running,
-      {
-        config: deps.config,
-        db: deps.db,
-        signal: AbortSignal.any(signals),
-        onProgress: reporter.report,
-        // The fence: no snapshot is put in place unless the database says the lease is still
-        // this attempt's; a database out of reach is waited for, as any bookkeeping.
-        ...(lock
-          ? { beforeCommit: () => lock.assertHeld((query) => attempt.db('checking the folder lease', query)) }
-          : {}),
-      },
-      deps.runners ?? RUNNERS,
+    // A backup runs between its folder's command hooks (HOOKS_FILE), under its folder lock.
+    const hooks = running.kind === 'backup' ? (deps.hooks?.forFolder(running.folder) ?? null) : null;
+    const around = {
+      sourceRoot: deps.config.sourceRoot,
+      folder: running.folder,
+      jobId: running.id,
+      log,
+      signal,
+    };
+    const success = await withHooks(hooks, around, () =>
+      runJob(
+        running,
+        {
+          config: deps.config,
+          db: deps.db,
+          signal,
+          onProgress: reporter.report,
+          // The fence: no snapshot is put in place unless the database says the lease is still
+          // this attempt's; a database out of reach is waited for, as any bookkeeping.
+          ...(lock
+            ? {
+                beforeCommit: () =>
+                  lock.assertHeld((query) => attempt.db('checking the folder lease', query)),
+              }
+            : {}),
+        },
+        deps.runners ?? RUNNERS,
+      ),
     ).catch(async (error: unknown) => {
       // A backup that failed because its lease was taken over (its staging swept by a later
       // attempt of its own job) says so, when the database answers at once.
@@ -187,8 +244,8 @@ async function work(
       throw lock?.lost.aborted ? lock.lost.reason : error;
     });
     // Retention deletes snapshots of the folder: only while its lock is still held.
-    if (running.kind === 'backup' && !lock?.lost.aborted) {
-      await applyRetentionAfter(deps, running.folder, log);
+    if (success.kind === 'backup' && !lock?.lost.aborted) {
+      await applyRetentionAfter(deps, running.folder, log, success.result.policy?.retention ?? null);
     }
     return success;
   } finally {
@@ -215,12 +272,14 @@ async function recordFailure(
     return queueError(failure, error, false);
   }
   try {
-    await db('recording the failure of the job', () =>
+    const ended = await db('recording the failure of the job', () =>
       finishJob(deps.db, queueJob.data.id, {
         status: 'failed',
         error: { code: failure.code, message: failure.message },
+        ...withCheckResult(error),
       }),
     );
+    (deps.notifier ?? NO_NOTIFIER).jobEnded(ended);
   } catch (cause) {
     log.error(
       { err: cause, failure: error, code: failure.code },
@@ -231,4 +290,9 @@ async function recordFailure(
   }
   log.warn({ err: error, code: failure.code }, 'job failed');
   return queueError(failure, error, true);
+}
+
+function withCheckResult(error: unknown): { result?: NonNullable<ReturnType<typeof checkResultOf>> } {
+  const result = checkResultOf(error);
+  return result ? { result } : {};
 }

@@ -1,3 +1,4 @@
+import type { Job } from '@strongbox/contract';
 import { type Db, listActiveJobs } from '@strongbox/db';
 import { enqueue, type StrongboxQueue, type TickQueue } from '@strongbox/queue';
 import type { Redis } from 'ioredis';
@@ -22,6 +23,8 @@ export interface ReconcileOptions {
   graceSeconds?: number;
   /** The queue of schedule ticks: when given, its job schedulers are made to agree with MySQL too. */
   ticks?: TickQueue;
+  /** Told of each job recorded here as lost (failed), for its webhooks. */
+  onEnded?: (job: Job) => void;
 }
 
 export interface ReconcileReport {
@@ -47,7 +50,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     }
     const state = await queued.getState();
     if (state === 'failed' || state === 'completed') {
-      if (await recordLostJob(options.db, active.id)) report.lost.push(active.id);
+      const ended = await recordLostJob(options.db, active.id);
+      if (ended) {
+        report.lost.push(active.id);
+        options.onEnded?.(ended);
+      }
     }
   }
   if (report.requeued.length || report.lost.length)
@@ -59,11 +66,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 /**
  * Runs {@link reconcile} now, then every `intervalMs` (the safety net), and at once whenever the
  * queue's Redis connection is ready again after it was lost: jobs accepted while Redis was down, or
- * lost with its data, are back in the queue moments after Redis is.
+ * lost with its data, are back in the queue moments after Redis is. Answers the stop, with
+ * `first`: the pass run now has ended.
  */
 export function startReconciler(
   options: ReconcileOptions & { intervalMs: number; connection: Redis },
-): () => Promise<void> {
+): (() => Promise<void>) & { first: Promise<void> } {
   const periodic = every(options.intervalMs, () =>
     reconcile(options).catch((error: unknown) =>
       options.logger.warn({ err: error }, 'reconciling with the queue failed; trying again later'),
@@ -81,9 +89,10 @@ export function startReconciler(
   };
   options.connection.on('close', onClose);
   options.connection.on('ready', onReady);
-  return async () => {
+  const stop = async () => {
     options.connection.off('close', onClose);
     options.connection.off('ready', onReady);
     await periodic();
   };
+  return Object.assign(stop, { first: periodic.first });
 }

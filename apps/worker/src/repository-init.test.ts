@@ -24,6 +24,7 @@ async function command(args: string[], env: Record<string, string>) {
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     tuning: { scrypt: TEST_SCRYPT },
+    stdin: async () => '',
   });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig, redactSecrets } from '@strongbox/config';
 import { initRepository, type RepositoryTuning } from '@strongbox/storage';
+import { KEY_COMMAND_HELP, keyCommand } from './repository-keys-command.js';
 
 /** Where the command writes, and what it reads its settings from. */
 export interface CommandIo {
@@ -8,9 +9,12 @@ export interface CommandIo {
   stderr: (text: string) => void;
   /** @internal tests lower the key's cost */
   tuning?: RepositoryTuning;
+  /** Standard input, read whole: where `key add` and `key rotate` read a new password by default. */
+  stdin: () => Promise<string>;
 }
 
 export const REPOSITORY_COMMAND_HELP = `Usage: npm run repository -- init
+       npm run repository -- key list|add|remove|rotate
 
   init    Creates the object repository that REPOSITORY_URL names, with the password of
           REPOSITORY_PASSWORD or REPOSITORY_PASSWORD_FILE (and S3_ENDPOINT, S3_FORCE_PATH_STYLE,
@@ -18,14 +22,15 @@ export const REPOSITORY_COMMAND_HELP = `Usage: npm run repository -- init
           empty: the command refuses where a repository, or any object, is already. Prints the
           new repository's id and location. Workers and the API never create one themselves.
 
+${KEY_COMMAND_HELP}
 Options:
   --help  Shows this help.
 `;
 
 /**
- * `npm run repository -- init` (apps/worker/dist/repository-command.js): reads the same
- * environment as the worker, creates the repository, and answers the exit code (0 when created).
- * The password is never printed; every line goes through the secret redactor.
+ * `npm run repository -- init` and `-- key …` (apps/worker/dist/repository-command.js): reads the
+ * same environment as the worker, creates the repository or changes its keys, and answers the exit
+ * code (0 when done). No password is ever printed; every line goes through the secret redactor.
  */
 export async function repositoryCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const out = (text: string) => io.stdout(redactSecrets(text));
@@ -34,7 +39,8 @@ export async function repositoryCommand(args: readonly string[], io: CommandIo):
     out(REPOSITORY_COMMAND_HELP);
     return 0;
   }
-  if (args.length !== 1 || args[0] !== 'init') {
+  const isKey = args[0] === 'key';
+  if (!isKey && (args.length !== 1 || args[0] !== 'init')) {
     err(`Unknown command: ${args.join(' ') || '(none)'}\n\n${REPOSITORY_COMMAND_HELP}`);
     return 2;
   }
@@ -53,6 +59,7 @@ export async function repositoryCommand(args: readonly string[], io: CommandIo):
     );
     return 1;
   }
+  if (isKey) return keyCommand(args.slice(1), settings, { ...io, stdout: out, stderr: err });
   try {
     const id = await initRepository(settings, io.tuning);
     out(`Created repository ${id} at ${settings.url}\n`);

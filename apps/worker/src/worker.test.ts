@@ -366,6 +366,17 @@ describe('the reconciler', () => {
     await env.stopWorkers();
   });
 
+  it("has ended its pass at start once the worker's `reconciled` resolves: a job recorded before is in the queue then", async () => {
+    await env.makeFolder('requeue/before-start', { 'a.txt': 'alpha' });
+    const { job } = await insertJob(env.db, { kind: 'backup', folder: 'requeue/before-start' });
+    const worker = await env.startWorker();
+    await worker.reconciled;
+    const queued = await env.queue.getJob(job.id);
+    expect(queued?.data).toEqual({ id: job.id, folder: 'requeue/before-start' });
+    expect(await env.waitForEnd(job.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    await env.stopWorkers();
+  });
+
   it('adds a job MySQL calls queued but the queue does not hold', async () => {
     const { job } = await insertJob(env.db, { kind: 'backup', folder: 'requeue/me' });
     const report = await reconcile({ db: env.db, queue: env.queue, logger: env.logger, graceSeconds: 0 });

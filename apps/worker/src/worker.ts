@@ -3,10 +3,23 @@ import { hostname } from 'node:os';
 import type { Config } from '@strongbox/config';
 import type { Db } from '@strongbox/db';
 import type { JobMetrics } from '@strongbox/metrics';
-import { connectRedis, createQueue, createTickQueue, type JobData, QUEUE_NAME } from '@strongbox/queue';
+import {
+  connectRedis,
+  createQueue,
+  createTickQueue,
+  createWebhookQueue,
+  DELIVERY_RETRIES,
+  type DeliveryData,
+  type JobData,
+  QUEUE_NAME,
+  WEBHOOK_QUEUE_NAME,
+  type WebhookQueue,
+} from '@strongbox/queue';
 import { repositoryFromConfig } from '@strongbox/storage';
+import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { rebuildCatalogIfNew } from './catalog-at-start.js';
+import { type Hooks, loadHooks } from './hooks/hooks-file.js';
 import { isStalledTooOften, recordLostJob } from './lost-job.js';
 import { observeJobs } from './metrics/observe-jobs.js';
 import { createProcessor, type ProcessorDeps } from './process-job.js';
@@ -16,8 +29,11 @@ import { repositoryOf } from './repository.js';
 import { whenRepositoryOpens } from './repository-gate.js';
 import { startTickWorker } from './schedules/tick-worker.js';
 import { startSweeper } from './sweeper.js';
+import { createDeliveryProcessor } from './webhooks/deliver.js';
+import { webhookNotifier } from './webhooks/notify.js';
 
-export interface WorkerDeps extends Pick<ProcessorDeps, 'folderBusyDelayMs' | 'folderLock' | 'runners'> {
+export interface WorkerDeps
+  extends Pick<ProcessorDeps, 'folderBusyDelayMs' | 'folderLock' | 'runners' | 'hooks'> {
   config: Config;
   db: Db;
   logger: Logger;
@@ -46,6 +62,21 @@ export interface WorkerDeps extends Pick<ProcessorDeps, 'folderBusyDelayMs' | 'f
    * @defaultValue 15000
    */
   repositoryRetryMs?: number;
+  /** How webhook deliveries are made: each attempt's timeout, the retry schedule, and their queue. */
+  webhooks?: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** @defaultValue 10000 (DELIVERY_TIMEOUT_MS) */
+  timeoutMs?: number;
+  /** @defaultValue DELIVERY_RETRIES: 10 attempts, 5 s doubling */
+  retries?: { attempts: number; firstDelayMs: number };
+  /** The queue job ends are told to; by default one of the worker's own on REDIS_URL. */
+  queue?: WebhookQueue;
+  /** How long queueing a job end's deliveries may take. @defaultValue 5000 (ENQUEUE_TIMEOUT_MS) */
+  enqueueTimeoutMs?: number;
+  /** Deliveries at once in this process. @defaultValue 4 */
+  concurrency?: number;
 }
 
 export interface StallSettings {
@@ -56,6 +87,11 @@ export interface StallSettings {
 
 export interface RunningWorker {
   name: string;
+  /**
+   * Resolves once the reconciliation run at start has ended: every job MySQL held as queued or
+   * running then is in the queue, with the options the worker gave it where the queue lacked it.
+   */
+  reconciled: Promise<void>;
   /** Stops taking jobs, lets the running ones end, and closes Redis. */
   close(): Promise<void>;
 }
@@ -64,10 +100,47 @@ export interface RunningWorker {
 export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, db, logger } = deps;
   const name = `${hostname()}:${process.pid}`;
+  const hooks = deps.hooks ?? readHooks(config, logger);
   await prepareFolders(config, logger);
   const workerConnection = connectRedis(config.redisUrl, 'worker');
   const queueConnection = connectRedis(config.redisUrl, 'worker');
   const queue = createQueue({ connection: queueConnection, prefix: config.queuePrefix });
+
+  // Webhooks: job ends are queued on a producer connection (it fails fast rather than waits when Redis
+  // is down: a notification never holds anything up), and delivered by a worker of their own. The
+  // worker does not wait for it to connect: a worker started before Redis waits for Redis as before.
+  const webhookProducer = connectRedis(config.redisUrl, 'producer');
+  webhookProducer.on('error', () => undefined);
+  const webhookQueue =
+    deps.webhooks?.queue ??
+    createWebhookQueue(
+      { connection: webhookProducer, prefix: config.queuePrefix },
+      deps.webhooks?.retries ?? DELIVERY_RETRIES,
+    );
+  webhookQueue.on('error', (error) => logger.warn({ err: error }, 'webhook queue error'));
+  const notifier = webhookNotifier({
+    db,
+    queue: webhookQueue,
+    logger,
+    ...(deps.webhooks?.enqueueTimeoutMs === undefined ? {} : { timeoutMs: deps.webhooks.enqueueTimeoutMs }),
+  });
+  const deliveryConnection = connectRedis(config.redisUrl, 'worker');
+  const deliveries = new Worker<DeliveryData>(
+    WEBHOOK_QUEUE_NAME,
+    createDeliveryProcessor({
+      db,
+      logger,
+      allowPrivate: config.webhookAllowPrivate,
+      ...(deps.webhooks?.timeoutMs === undefined ? {} : { timeoutMs: deps.webhooks.timeoutMs }),
+    }),
+    {
+      connection: deliveryConnection,
+      prefix: config.queuePrefix,
+      concurrency: deps.webhooks?.concurrency ?? 4,
+      name,
+    },
+  );
+  deliveries.on('error', (error) => logger.error({ err: error }, 'webhook delivery worker error'));
 
   const repository = repositoryOf(config, db);
   const worker = new StrongboxWorker<JobData>(
@@ -80,6 +153,8 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       folderBusyDelayMs: deps.folderBusyDelayMs,
       folderLock: deps.folderLock,
       runners: deps.runners,
+      hooks,
+      notifier,
     }),
     {
       connection: workerConnection,
@@ -102,9 +177,9 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   worker.on('failed', (job, error) => {
     // The queue gives up on a job on its own when it stalled too often: record that end too.
     if (job && isStalledTooOften(error)) {
-      recordLostJob(db, job.data.id).catch((cause) =>
-        logger.error({ err: cause, jobId: job.data.id }, 'could not record a lost job'),
-      );
+      recordLostJob(db, job.data.id)
+        .then((ended) => notifier.jobEnded(ended))
+        .catch((cause) => logger.error({ err: cause, jobId: job.data.id }, 'could not record a lost job'));
     }
   });
   if (deps.metrics) observeJobs(worker, deps.metrics);
@@ -121,6 +196,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     logger,
     intervalMs: deps.reconcileIntervalMs ?? 30_000,
     connection: queueConnection,
+    onEnded: notifier.jobEnded,
   });
   // The object repository has nothing to sweep: a backup writes whole packs and commits with one object.
   const stopSweeper =
@@ -162,6 +238,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
 
   return {
     name,
+    reconciled: stopReconciler.first,
     async close() {
       closing = true;
       await stopGate();
@@ -170,12 +247,30 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       await stopSweeper();
       await tickWorker.close();
       await worker.close();
+      await notifier.settled();
+      await deliveries.close();
+      if (!deps.webhooks?.queue) await webhookQueue.close();
       await ticks.close();
       await queue.close();
       workerConnection.disconnect();
       queueConnection.disconnect();
+      webhookProducer.disconnect();
+      deliveryConnection.disconnect();
     },
   };
+}
+
+/** The command hooks of HOOKS_FILE, read and checked once; a worker does not start with a bad file. */
+function readHooks(config: Config, logger: Logger): Hooks | undefined {
+  if (config.hooksFile === null) return undefined;
+  try {
+    const hooks = loadHooks(config.hooksFile);
+    logger.info({ hooksFile: config.hooksFile }, 'command hooks read');
+    return hooks;
+  } catch (error) {
+    logger.fatal({ err: error }, `the worker does not start: ${(error as Error).message}`);
+    throw error;
+  }
 }
 
 /**

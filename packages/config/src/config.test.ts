@@ -98,6 +98,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AUDIT_FLUSH_MS: '0' })).toThrow(/AUDIT_FLUSH_MS="0": /);
   });
 
+  it('refuses private webhook addresses by default, and allows them with WEBHOOK_ALLOW_PRIVATE=true', () => {
+    expect(loadConfig({}).webhookAllowPrivate).toBe(false);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate).toBe(true);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' })).toThrow(/WEBHOOK_ALLOW_PRIVATE="maybe": /);
+  });
+
+  it('reads no hooks file by default, and HOOKS_FILE resolved to an absolute path when set', () => {
+    expect(loadConfig({}).hooksFile).toBeNull();
+    expect(loadConfig({ HOOKS_FILE: '/etc/strongbox/hooks.json' }).hooksFile).toBe(
+      '/etc/strongbox/hooks.json',
+    );
+    expect(loadConfig({ HOOKS_FILE: 'hooks.json' }).hooksFile).toBe(path.join(process.cwd(), 'hooks.json'));
+  });
+
   it('waits out a database outage of 300 s by default, and of DB_OUTAGE_TOLERANCE_SECONDS when set', () => {
     expect(loadConfig({}).dbOutageToleranceSeconds).toBe(300);
     expect(loadConfig({ DB_OUTAGE_TOLERANCE_SECONDS: '900' }).dbOutageToleranceSeconds).toBe(900);

@@ -159,6 +159,17 @@ export const configSchema = z
       .optional()
       .describe("with AWS_SECRET_ACCESS_KEY, the S3 key; unset: the SDK's chain (profile, role)"),
     AWS_SECRET_ACCESS_KEY: z.string().optional().describe('the secret of AWS_ACCESS_KEY_ID'),
+    WEBHOOK_ALLOW_PRIVATE: boolean
+      .default(false)
+      .describe(
+        'let webhooks reach loopback, link-local and private addresses (refused by default: a client could make the server call into its own network)',
+      ),
+    HOOKS_FILE: z
+      .string()
+      .optional()
+      .describe(
+        "a JSON file of command hooks run before and after a folder's backups, read by the worker at start (docs/security.md)",
+      ),
   })
   .transform((env) => ({
     redisUrl: env.REDIS_URL,
@@ -182,6 +193,8 @@ export const configSchema = z
     dbOutageToleranceSeconds: env.DB_OUTAGE_TOLERANCE_SECONDS,
     auditFlushMs: env.AUDIT_FLUSH_MS,
     repository: repositoryOf(env),
+    webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+    hooksFile: env.HOOKS_FILE === undefined ? null : path.resolve(env.HOOKS_FILE),
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -1,4 +1,12 @@
 export {
+  type Change,
+  changeSchema,
+  diffPageSchema,
+  type TreeEntry,
+  treeEntrySchema,
+  treePageSchema,
+} from './contents.js';
+export {
   folderSchema,
   MAX_NAME_BYTES,
   MAX_PATH_BYTES,
@@ -10,10 +18,21 @@ export {
   targetSchema,
 } from './folder.js';
 export {
+  type FolderDetail,
+  type FolderSummary,
+  folderDetailSchema,
+  folderSummarySchema,
+  type LastBackup,
+} from './folder-summary.js';
+export {
   ACTIVE_STATUSES,
   type ActiveStatus,
   type BackupJob,
   backupJobSchema,
+  type CheckJob,
+  type CheckParams,
+  checkJobSchema,
+  checkParamsSchema,
   isTerminal,
   JOB_KINDS,
   JOB_STATUSES,
@@ -28,6 +47,7 @@ export {
   jobProgressSchema,
   jobSchema,
   jobStatusSchema,
+  type PruneJob,
   type RestoreJob,
   type RestoreParams,
   restoreJobSchema,
@@ -52,9 +72,34 @@ export {
 export { type NewJob, newJobSchema } from './new-job.js';
 export { type Page, pageSchema } from './page.js';
 export {
+  EMPTY_POLICY,
+  type FolderPolicy,
+  folderPolicySchema,
+  MAX_DOUBLE_STARS,
+  MAX_EXCLUDE_LINE,
+  MAX_EXCLUDE_LINES,
+  MAX_MARKERS,
+  mergePolicy,
+  POLICY_ERROR_CODE,
+  type PolicyBody,
+  type PolicyPatch,
+  policyBodySchema,
+  policyOfBody,
+  policyPatchSchema,
+  type RetentionRules,
+  retentionRulesSchema,
+} from './policy.js';
+export {
+  type AppliedPolicy,
   type BackupResult,
   backupResultSchema,
+  CHECK_FINDING_CODES,
+  type CheckFinding,
+  type CheckResult,
+  checkFindingSchema,
+  checkResultSchema,
   JOB_RESULT_SCHEMAS,
+  RECORDED_EXCLUDE_BYTES,
   type RestoreResult,
   type ResultOf,
   restoreResultSchema,
@@ -72,3 +117,21 @@ export {
 } from './schedule.js';
 export { type Snapshot, snapshotSchema } from './snapshot.js';
 export { type Stats, statsSchema } from './stats.js';
+export {
+  type CreatedWebhook,
+  createdWebhookSchema,
+  eventOf,
+  MAX_WEBHOOK_URL,
+  type NewWebhook,
+  newWebhookSchema,
+  SIGNATURE_HEADER,
+  WEBHOOK_EVENTS,
+  type Webhook,
+  type WebhookDelivery,
+  type WebhookEvent,
+  type WebhookPayload,
+  webhookDeliverySchema,
+  webhookEventSchema,
+  webhookPayloadSchema,
+  webhookSchema,
+} from './webhook.js';

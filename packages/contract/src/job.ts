@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { JOB_RESULT_SCHEMAS } from './result.js';
 
-export const JOB_KINDS = ['backup', 'verify', 'restore'] as const;
+/**
+ * The kinds of job. `check` and `prune` are repository-wide maintenance of the object repository:
+ * their `folder` is `""`, the whole repository.
+ */
+export const JOB_KINDS = ['backup', 'verify', 'restore', 'check', 'prune'] as const;
 export const jobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof jobKindSchema>;
 
@@ -49,6 +53,15 @@ export const restoreParamsSchema = z.object({
 });
 export type RestoreParams = z.infer<typeof restoreParamsSchema>;
 
+/**
+ * What a check of the object repository reads besides the headers: no pack data, every pack's, or
+ * a percentage of the packs, drawn anew at every check.
+ */
+export const checkParamsSchema = z.object({
+  readData: z.union([z.enum(['none', 'all']), z.number().int().min(1).max(100)]),
+});
+export type CheckParams = z.infer<typeof checkParamsSchema>;
+
 // One variant of the job object; every variant has the same fields in the same order, so that the
 // JSON of every kind reads alike.
 function jobVariant<K extends JobKind, P extends z.ZodType, R extends z.ZodType>(
@@ -59,7 +72,9 @@ function jobVariant<K extends JobKind, P extends z.ZodType, R extends z.ZodType>
   return z.object({
     id: z.uuid(),
     kind: z.literal(kind),
-    folder: z.string().describe('relative to SOURCE_ROOT'),
+    folder: z
+      .string()
+      .describe('relative to SOURCE_ROOT; "" for a job on the whole repository (check, prune)'),
     scheduleId: z.string().nullable(),
     status: jobStatusSchema,
     attempts: count,
@@ -68,9 +83,11 @@ function jobVariant<K extends JobKind, P extends z.ZodType, R extends z.ZodType>
     startedAt: isoDate.nullable(),
     finishedAt: isoDate.nullable(),
     progress: jobProgressSchema,
-    result: result.nullable().describe('set once the job has succeeded'),
+    result: result
+      .nullable()
+      .describe('set once the job has succeeded; for a check that found damage, set on the failed job too'),
     error: jobErrorSchema.nullable(),
-    params: params.describe('what a verify or restore job acts on; null for backups'),
+    params: params.describe('what a verify, restore or check job acts on; null for backups and prunes'),
     prunedAt: isoDate.nullable().describe('when retention deleted this backup’s snapshot'),
   });
 }
@@ -78,10 +95,18 @@ function jobVariant<K extends JobKind, P extends z.ZodType, R extends z.ZodType>
 export const backupJobSchema = jobVariant('backup', z.null(), JOB_RESULT_SCHEMAS.backup);
 export const verifyJobSchema = jobVariant('verify', verifyParamsSchema, JOB_RESULT_SCHEMAS.verify);
 export const restoreJobSchema = jobVariant('restore', restoreParamsSchema, JOB_RESULT_SCHEMAS.restore);
+export const checkJobSchema = jobVariant('check', checkParamsSchema, JOB_RESULT_SCHEMAS.check);
+export const pruneJobSchema = jobVariant('prune', z.null(), JOB_RESULT_SCHEMAS.prune);
 
-/** The job object of the contract, plus `params` (verify/restore) and `prunedAt` (retention). */
+/** The job object of the contract, plus `params` (verify/restore/check) and `prunedAt` (retention). */
 export const jobSchema = z
-  .discriminatedUnion('kind', [backupJobSchema, verifyJobSchema, restoreJobSchema])
+  .discriminatedUnion('kind', [
+    backupJobSchema,
+    verifyJobSchema,
+    restoreJobSchema,
+    checkJobSchema,
+    pruneJobSchema,
+  ])
   .meta({
     examples: [
       {
@@ -134,6 +159,8 @@ export type Job = z.infer<typeof jobSchema>;
 export type BackupJob = z.infer<typeof backupJobSchema>;
 export type VerifyJob = z.infer<typeof verifyJobSchema>;
 export type RestoreJob = z.infer<typeof restoreJobSchema>;
+export type CheckJob = z.infer<typeof checkJobSchema>;
+export type PruneJob = z.infer<typeof pruneJobSchema>;
 
 /** The job object of one kind. */
 export type JobOf<K extends JobKind> = Extract<Job, { kind: K }>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { JobKind } from './job.js';
 
-export const LOG_ACTIONS = ['Backup', 'Get Log', 'Get Stats', 'Verify', 'Restore'] as const;
+export const LOG_ACTIONS = ['Backup', 'Get Log', 'Get Stats', 'Verify', 'Restore', 'Check', 'Prune'] as const;
 export type LogAction = (typeof LOG_ACTIONS)[number];
 
 export const LOG_STATUSES = ['SUCCESS', 'FAILED'] as const;
@@ -13,6 +13,8 @@ export const ACTION_OF_KIND = {
   backup: 'Backup',
   verify: 'Verify',
   restore: 'Restore',
+  check: 'Check',
+  prune: 'Prune',
 } as const satisfies Record<JobKind, LogAction>;
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { folderSchema, pathSchema, targetSchema } from './folder.js';
+import { checkParamsSchema } from './job.js';
 
 const common = {
   folder: folderSchema,
@@ -18,5 +19,14 @@ export const newJobSchema = z.discriminatedUnion('kind', [
     ...common,
     params: z.object({ backupId: z.uuid(), target: targetSchema, path: pathSchema.optional() }),
   }),
+  // On the whole repository: its folder is "".
+  z.object({
+    kind: z.literal('check'),
+    folder: z.literal(''),
+    scheduleId: common.scheduleId,
+    params: checkParamsSchema,
+  }),
+  // Of the whole repository: its folder is "".
+  z.object({ kind: z.literal('prune'), folder: z.literal(''), scheduleId: common.scheduleId }),
 ]);
 export type NewJob = z.input<typeof newJobSchema>;

@@ -1,6 +1,7 @@
 import { CronExpressionParser, type CronFieldCollection, CronMonth } from 'cron-parser';
 import { z } from 'zod';
 import { folderSchema, quote } from './folder.js';
+import { checkParamsSchema } from './job.js';
 
 /** The error code of a cron expression or time zone that cannot run. */
 export const SCHEDULE_ERROR_CODE = 'INVALID_SCHEDULE';
@@ -118,36 +119,85 @@ export const timeZoneSchema = ruleSchema(timeZoneProblem, {
   examples: ['Europe/Paris'],
 });
 
+/** What a schedule starts: a backup of its folder, or a prune or a check of the whole repository. */
+export const SCHEDULE_KINDS = ['backup', 'prune', 'check'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+
+const scheduleKindSchema = z
+  .enum(SCHEDULE_KINDS)
+  .describe('backup (of its folder), or prune or check of the whole object repository');
+
+const readDataSchema = checkParamsSchema.shape.readData.describe(
+  'check schedules only: "none" (the default), "all" (read every pack whole) or N, a percentage of the packs',
+);
+
 /**
  * A schedule as a client asks for it (`POST /schedules`): its cron expression must also fire within
- * {@link SCHEDULE_HORIZON_YEARS} years in its time zone, checked once both can be read.
+ * {@link SCHEDULE_HORIZON_YEARS} years in its time zone, checked once both can be read. A backup
+ * schedule (the default kind) names a folder, checked by the folder rule; a prune or check schedule
+ * names none (absent or ""), and only a check one may say how much pack data it reads.
  */
 export const newScheduleSchema = z
   .object({
-    folder: folderSchema,
+    kind: scheduleKindSchema.optional(),
+    folder: z
+      .string()
+      .optional()
+      .describe(
+        'relative to SOURCE_ROOT, e.g. photos/2024; a backup schedule needs one, a prune or check has none',
+      ),
     cron: cronSchema,
     tz: timeZoneSchema.optional(),
+    readData: readDataSchema.optional(),
   })
   .check((ctx) => {
+    const { kind = 'backup', folder, readData } = ctx.value;
+    const refuse = (path: string, message: string, code?: string): void => {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: [path],
+        message,
+        ...(code === undefined ? {} : { params: { code } }),
+      });
+    };
+    if (kind === 'backup') {
+      if (folder === undefined) return refuse('folder', 'A backup schedule needs a folder');
+      const parsed = folderSchema.safeParse(folder);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues)
+          refuse('folder', issue.message, (issue as { params?: { code?: string } }).params?.code);
+        return;
+      }
+    } else if (folder !== undefined && folder !== '') {
+      return refuse(
+        'folder',
+        `A ${kind} schedule acts on the whole repository and has no folder: got ${quote(folder)}`,
+        SCHEDULE_ERROR_CODE,
+      );
+    }
+    if (readData !== undefined && kind !== 'check')
+      return refuse(
+        'readData',
+        `Only a check schedule reads pack data: got readData on a ${kind} schedule`,
+        SCHEDULE_ERROR_CODE,
+      );
     const { problem } = nextRunOf(ctx.value.cron, ctx.value.tz ?? DEFAULT_TIME_ZONE);
-    if (problem === null) return;
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      path: ['cron'],
-      message: problem,
-      params: { code: SCHEDULE_ERROR_CODE },
-    });
+    if (problem !== null) refuse('cron', problem, SCHEDULE_ERROR_CODE);
   });
 export type NewSchedule = z.infer<typeof newScheduleSchema>;
 
 const isoDate = z.iso.datetime().describe('ISO-8601 UTC with milliseconds and Z');
 
-/** A recurring backup of one folder. */
+/** A recurring backup of one folder, or a recurring prune or check of the repository. */
 export const scheduleSchema = z
   .object({
     id: z.uuid(),
-    folder: z.string().describe('relative to SOURCE_ROOT'),
+    kind: scheduleKindSchema,
+    folder: z.string().describe('relative to SOURCE_ROOT; "" for a prune or check schedule'),
+    readData: readDataSchema
+      .nullable()
+      .describe('what a check schedule reads of the packs; null for the other kinds'),
     cron: z.string(),
     tz: z.string(),
     paused: z.boolean().describe('a paused schedule starts no backups until it is resumed'),
@@ -170,7 +220,9 @@ export const scheduleSchema = z
     examples: [
       {
         id: '0b7f3c1e-5d2a-4f8e-9c61-3a4b5c6d7e8f',
+        kind: 'backup',
         folder: 'photos/2024',
+        readData: null,
         cron: '0 3 * * *',
         tz: 'Europe/Paris',
         paused: false,

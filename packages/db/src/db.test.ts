@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@strongbox/services/testing';
 import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectDatabase,
   type Db,
@@ -19,6 +19,7 @@ import {
   startJob,
   updateProgress,
 } from './index.js';
+import { MIGRATION_LOCK_NAME_SQL } from './migrate.js';
 import { migrateBefore } from './testing/migrate-before.js';
 
 let database: TestDatabase;
@@ -49,6 +50,11 @@ afterAll(async () => {
 });
 
 describe('migrate', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
   it('applies every migration once even when several processes start at once', async () => {
     const pools = await Promise.all(
       [1, 2, 3].map(() => connectDatabase(database.url, { connectionLimit: 2 })),
@@ -67,11 +73,51 @@ describe('migrate', () => {
         '0012-folder-lease',
         '0013-repository-catalog',
         '0014-folder-snapshots',
+        '0015-folder-policy',
+        '0016-repository-prune',
+        '0017-webhooks',
+        '0018-folder-summary',
+        '0019-schedule-kind',
+        '0020-exact-folders',
       ]);
       expect(await migrate(db)).toEqual([]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }
+  });
+
+  it("waits for its own database's migrations only: another database's held lock does not stop it", async () => {
+    const other = await createTestDatabase();
+    cleanups.push(() => other.drop());
+    const elsewhere = await createTestDatabase();
+    cleanups.push(() => elsewhere.drop());
+    const pool = async (url: string) => {
+      const opened = await connectDatabase(url, { connectionLimit: 2 });
+      cleanups.push(() => opened.end());
+      return opened;
+    };
+    const holder = await pool(other.url);
+    // The other database's migration lock, held as a process migrating it holds it.
+    const [held] = await holder.query<RowDataPacket[]>(
+      `SELECT GET_LOCK(${MIGRATION_LOCK_NAME_SQL}, 0) AS locked`,
+    );
+    expect(held[0]?.locked).toBe(1);
+    expect(await migrate(await pool(elsewhere.url))).toContain('0020-exact-folders');
+
+    // A process migrating the other database waits for that lock, and goes on once it is let go.
+    const migrating = migrate(await pool(other.url));
+    for (;;) {
+      const [waiting] = await holder.query<RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT GET_LOCK(%' AND DB = ?",
+        [other.name],
+      );
+      if (Number(waiting[0]?.n) === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const [named] = await holder.query<RowDataPacket[]>(`SELECT ${MIGRATION_LOCK_NAME_SQL} AS name`);
+    expect(String(named[0]?.name)).toMatch(/^strongbox:migrate:[0-9a-f]{40}$/);
+    await holder.query(`SELECT RELEASE_LOCK(${MIGRATION_LOCK_NAME_SQL})`);
+    expect(await migrating).toContain('0020-exact-folders');
   });
 
   it('keeps the original log table columns', async () => {

@@ -3,7 +3,12 @@ import { Umzug } from 'umzug';
 import type { Db, DbConnection } from './connection.js';
 import { migrations } from './migrations/index.js';
 
-const LOCK_NAME = 'strongbox:migrate';
+/**
+ * The name of the server lock that migrations of the connection's database take: one per database
+ * (at most 58 characters, within the 64 every server allows), so that processes migrating one
+ * database wait for each other and never for those of another database on the same server.
+ */
+export const MIGRATION_LOCK_NAME_SQL = "CONCAT('strongbox:migrate:', LEFT(SHA2(DATABASE(), 256), 40))";
 const LOCK_TIMEOUT_SECONDS = 60;
 
 /** Options for {@link migrate}. */
@@ -14,17 +19,17 @@ export interface MigrateOptions {
 
 /**
  * Brings the schema up to date. Any number of processes may call this at once: a named server
- * lock lets one migrate while the others wait, then find nothing left to do.
+ * lock of the database lets one migrate while the others wait, then find nothing left to do.
  *
  * @returns the names of the migrations this call applied.
  */
 export async function migrate(db: Db, options: MigrateOptions = {}): Promise<string[]> {
   const connection = await db.getConnection();
   try {
-    const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS locked', [
-      LOCK_NAME,
-      LOCK_TIMEOUT_SECONDS,
-    ]);
+    const [rows] = await connection.query<RowDataPacket[]>(
+      `SELECT GET_LOCK(${MIGRATION_LOCK_NAME_SQL}, ?) AS locked`,
+      [LOCK_TIMEOUT_SECONDS],
+    );
     if (rows[0]?.locked !== 1) {
       throw new Error(
         `Could not take the migration lock within ${LOCK_TIMEOUT_SECONDS}s: another process is migrating; start again when it is done`,
@@ -33,7 +38,7 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<str
     try {
       return await runPending(db, connection, options);
     } finally {
-      await connection.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]);
+      await connection.query(`SELECT RELEASE_LOCK(${MIGRATION_LOCK_NAME_SQL})`);
     }
   } finally {
     connection.release();

@@ -10,6 +10,7 @@ import {
   lastBackupSuccess,
   listActiveJobs,
   listFolderBackups,
+  listFolders,
   listJobs,
   listLogs,
   listSnapshots,
@@ -29,7 +30,9 @@ beforeAll(async () => {
   db = await connectDatabase(database.url);
   await migrate(db);
   expect(await seedHistory(db, { jobs: JOBS })).toBe(JOBS);
-  await db.query('ANALYZE TABLE backup_job, log, job_count, folder_backup, job_failure_count');
+  await db.query(
+    'ANALYZE TABLE backup_job, log, job_count, folder_backup, job_failure_count, folder_summary',
+  );
   const [rows] = await db.query<RowDataPacket[]>('SELECT id FROM backup_job WHERE seq = 100');
   someJobId = String(rows[0]?.id);
 }, 120_000);
@@ -167,6 +170,20 @@ describe(`query plans on ${JOBS.toLocaleString('en')} jobs and audit rows`, () =
     expectIndexOrder(await plansOf((noting) => listFolderBackups(noting, 100)));
     expect(await failureCounts(db)).toEqual([{ kind: 'backup', code: 'IO_ERROR', failures: JOBS * 0.1 }]);
     expectIndexOrder(await plansOf((noting) => failureCounts(noting)));
+  });
+
+  it('reads GET /folders from the folder summaries in key order, first and past a cursor, not from the jobs', async () => {
+    // The seed spreads its jobs over 300 folders, seed/0 … seed/299, listed by the bytes of their names.
+    const first = await listFolders(db, { limit: 100 });
+    expect(first.items).toHaveLength(100);
+    expect(first.items.slice(0, 3).map((item) => item.folder)).toEqual(['seed/0', 'seed/1', 'seed/10']);
+    const second = await listFolders(db, { limit: 100, cursor: first.nextCursor ?? '' });
+    expect(second.items[0]?.folder).toBe('seed/189');
+    for (const query of [{ limit: 100 }, { limit: 100, cursor: first.nextCursor ?? '' }]) {
+      const plans = await plansOf((noting) => listFolders(noting, query));
+      expectIndexOrder(plans);
+      expect(plans.flat().map((step) => step.table)).toEqual(['folder_summary']);
+    }
   });
 
   it("reads a folder's snapshots newest first in index order, first and past a cursor", async () => {

@@ -92,6 +92,7 @@ describe('a backup in phases', () => {
       skipped: 0,
       warnings: [],
       durationMs: 5,
+      excluded: { byPattern: 0, byMarker: 0, bySize: 0, bySizeBytes: 0 },
     };
     const { phases, calls } = directoryPhases(ws.backup, { adopted });
     expect(await backupWith(phases, 'f', { sourceRoot: ws.src, jobId: 'job-1' })).toEqual(adopted);

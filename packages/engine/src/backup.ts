@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { copyTree } from './copy-tree.js';
 import { toEngineError } from './errors.js';
 import { fdPath } from './fd-path.js';
+import { PathFilter } from './filter.js';
 import { ManifestCursor, ManifestReader, ManifestWriter, OrderedLines } from './manifest.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, manifestLine } from './manifest-entry.js';
 import { acquirePool, CancelToken, releasePool, type WorkerPool } from './pool.js';
@@ -95,7 +96,14 @@ async function copyPhase(
       progress.bytesTotal = previous.trailer.bytes;
     } else if (options.onProgress) {
       counter = acquirePool(1, 'count');
-      const counted = counter.run({ kind: 'count', root: fdPath(source.handle.fd) }, counting);
+      const counted = counter.run(
+        {
+          kind: 'count',
+          root: fdPath(source.handle.fd),
+          ...(options.filter ? { filter: options.filter } : {}),
+        },
+        counting,
+      );
       countingDone = timed(options.profile, 'count', () => counted)
         .then((totals) => {
           progress.filesTotal = totals.files;
@@ -124,6 +132,7 @@ async function copyPhase(
       source: source.handle,
       dest: staged.tree,
       exclude: staged.exclude,
+      filter: PathFilter.of(options.filter),
       pool,
       cancel,
       lines,

@@ -1,6 +1,7 @@
 import { type BigIntStats, type Dirent, promises as fsp } from 'node:fs';
 import {
   createChildDirectory,
+  type DirectoryListing,
   isDirectoryEntry,
   openChildDirectory,
   readSortedEntries,
@@ -9,6 +10,7 @@ import { Cancelled } from './cancelled.js';
 import { type CopiedDirectory, completePiece, copiedDirectory, finishDirectory } from './dir-attributes.js';
 import { errnoOf, toEngineError } from './errors.js';
 import { DIR_FLAGS, fdPath } from './fd-path.js';
+import type { PathFilter } from './filter.js';
 import type { ManifestCursor, OrderedLines } from './manifest.js';
 import { dirEntry, manifestLine } from './manifest-entry.js';
 import type { CancelToken, WorkerPool } from './pool.js';
@@ -34,6 +36,8 @@ export interface CopyTreeOptions {
   dest: string;
   /** Directories never to copy (the backup folder, should it lie inside the source). */
   exclude?: { dev: bigint; ino: bigint }[];
+  /** The folder's policy: what is left out (null: nothing, and no test is made). */
+  filter?: PathFilter | null;
   pool: WorkerPool;
   cancel: CancelToken;
   lines: OrderedLines | null;
@@ -122,10 +126,13 @@ class TreeCopier {
     if (lines) lines.fill(lines.reserve(), `${manifestLine(dirEntry(rel, st))}\n`);
   }
 
-  private async walk(dir: CopiedDirectory): Promise<void> {
+  /** Copies what `dir` holds; `listed` is its listing when the caller read it already (markers). */
+  private async walk(dir: CopiedDirectory, listed?: DirectoryListing): Promise<void> {
+    const { filter } = this.options;
     let dirents: Dirent[];
     try {
-      const listing = await timed(this.options.profile, 'walk', () => readSortedEntries(dir.source));
+      const listing =
+        listed ?? (await timed(this.options.profile, 'walk', () => readSortedEntries(dir.source)));
       dirents = listing.entries;
       for (const name of listing.notUtf8) {
         this.options.counters.skipped++;
@@ -140,6 +147,19 @@ class TreeCopier {
       this.complete(dir);
       return;
     }
+    if (dir.parent === null && filter?.markers) {
+      // The folder itself holds a marker: the snapshot is its root directory alone.
+      const marker = filter.markerAmong(dirents);
+      if (marker !== undefined) {
+        this.options.counters.excluded.byMarker++;
+        addWarning(
+          this.options.counters,
+          `the folder holds the marker ${marker}: nothing in it is backed up`,
+        );
+        this.complete(dir);
+        return;
+      }
+    }
     let nonDirs = 0;
     for (const d of dirents) if (!d.isDirectory()) nonDirs++;
     const batchSize = Math.max(1, Math.min(MAX_BATCH, Math.ceil(nonDirs / this.options.pool.size)));
@@ -148,9 +168,15 @@ class TreeCopier {
       this.check();
       const rel = dir.rel === '' ? d.name : `${dir.rel}/${d.name}`;
       if (await isDirectoryEntry(dir.source, d)) {
+        if (filter?.excludesDirectory(rel)) {
+          this.options.counters.excluded.byPattern++;
+          continue;
+        }
         if (batch.length > 0) await this.dispatch(dir, batch);
         batch = [];
         await this.enter(dir, d.name, rel);
+      } else if (filter?.excludesFile(rel)) {
+        this.options.counters.excluded.byPattern++;
       } else {
         const prev = this.options.previous ? await this.options.previous.cursor.seek(rel) : undefined;
         batch.push({ name: d.name, file: d.isFile(), prev: prev?.type === 'file' ? prev : null });
@@ -194,6 +220,23 @@ class TreeCopier {
         addWarning(counters, `the backup folder lies inside the source, not copied: ${rel}`);
         return;
       }
+    } catch (error) {
+      await source.close();
+      throw toEngineError(error, `examining ${rel}`);
+    }
+    // With markers, the directory is listed before anything of it is written: one holding a
+    // marker leaves no trace in the snapshot. The walk then uses this listing.
+    let listed: DirectoryListing | undefined;
+    if (this.options.filter?.markers) {
+      listed = await timed(profile, 'walk', () => readSortedEntries(source)).catch(() => undefined);
+      const marker = listed && this.options.filter.markerAmong(listed.entries);
+      if (marker !== undefined) {
+        await source.close();
+        counters.excluded.byMarker++;
+        return;
+      }
+    }
+    try {
       this.track(source);
       const dest = this.track(await timed(profile, 'walk', () => createChildDirectory(parent.dest, name)));
       dir = copiedDirectory(parent, rel, source, true, dest, st);
@@ -202,7 +245,7 @@ class TreeCopier {
       throw toEngineError(error, `creating ${rel}`);
     }
     this.emitDir(rel, st);
-    await this.walk(dir);
+    await this.walk(dir, listed);
   }
 
   /** Hands a batch to the threads once a slot is free; its lines keep their place in the manifest. */
@@ -224,6 +267,7 @@ class TreeCopier {
         relDir: dir.rel,
         prevDir: previous ? (dir.rel === '' ? previous.dir : `${previous.dir}/${dir.rel}`) : null,
         hash: this.options.hash,
+        maxFileSize: this.options.filter?.maxFileSize ?? null,
         profile: profile !== undefined,
         entries,
       },

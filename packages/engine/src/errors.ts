@@ -9,6 +9,7 @@ export const ENGINE_ERROR_CODES = [
   'OUTSIDE_SOURCE_ROOT',
   'NO_SUCH_DIRECTORY',
   'NOT_A_DIRECTORY',
+  'NOT_A_FILE',
   'NO_SPACE',
   'SNAPSHOT_CORRUPT',
   'NO_SUCH_SNAPSHOT',
@@ -20,6 +21,9 @@ export const ENGINE_ERROR_CODES = [
   'REPOSITORY_UNAVAILABLE',
   'REPOSITORY_NOT_FOUND',
   'REPOSITORY_EXISTS',
+  'LAST_KEY',
+  'NO_SUCH_KEY',
+  'NOT_OBJECT_REPOSITORY',
   'IO_ERROR',
 ] as const;
 
@@ -35,10 +39,14 @@ export const CLIENT_ERROR_CODES: readonly EngineErrorCode[] = [
   'OUTSIDE_SOURCE_ROOT',
   'NO_SUCH_DIRECTORY',
   'NOT_A_DIRECTORY',
+  'NOT_A_FILE',
   'NO_SUCH_SNAPSHOT',
   'NO_SUCH_PATH',
   'TARGET_EXISTS',
   'REPOSITORY_EXISTS',
+  'LAST_KEY',
+  'NO_SUCH_KEY',
+  'NOT_OBJECT_REPOSITORY',
 ];
 
 /** An error a person can act on, with a stable `code` and whether retrying may help. */

@@ -24,6 +24,8 @@ export type {
   BackupRequest,
   BackupResult,
   BackupStep,
+  ContentChange,
+  ContentEntry,
   MadeSnapshot,
   ReadRequest,
   Repository,
@@ -32,6 +34,7 @@ export type {
   RetentionPolicy,
   RetentionResult,
   SnapshotEntry,
+  SnapshotFile,
   SweepRequest,
   VerifyResult,
 } from './repository/repository.js';

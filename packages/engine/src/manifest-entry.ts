@@ -1,4 +1,5 @@
 import type { BigIntStats } from 'node:fs';
+import type { ExcludedTally } from './filter.js';
 import { keptNs } from './times.js';
 
 export const MANIFEST_FORMAT = 'strongbox-manifest';
@@ -56,6 +57,8 @@ export interface ManifestTrailer {
   skipped?: number;
   warnings?: string[];
   durationMs?: number;
+  /** What the folder's policy left out (absent from manifests written before policies). */
+  excluded?: ExcludedTally;
 }
 
 /** The stat fields an entry is made from. */

@@ -78,7 +78,15 @@ describe('the copy threads', () => {
 // and its result is of that kind's type.
 export function typeChecks(p: WorkerPool, cancel: CancelToken): void {
   const entry = { name: 'a.txt', file: true, prev: null };
-  const batch = { kind: 'batch', srcDir: '', destDir: '', relDir: '', prevDir: null, hash: false } as const;
+  const batch = {
+    kind: 'batch',
+    srcDir: '',
+    destDir: '',
+    relDir: '',
+    prevDir: null,
+    hash: false,
+    maxFileSize: null,
+  } as const;
   // @ts-expect-error destName is not a field of a batch entry
   void p.run({ ...batch, entries: [{ ...entry, destName: 'elsewhere' }] }, cancel);
   // @ts-expect-error a count answers files and bytes, not a hash

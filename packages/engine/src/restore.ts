@@ -105,6 +105,7 @@ export async function restoreTree(snap: SnapshotTree, options: RestoreRequest): 
           relDir: '',
           prevDir: null,
           hash: false,
+          maxFileSize: null,
           entries: [{ name: path.basename(sourcePath), file: false, prev: null }],
         },
         cancel,

@@ -1,3 +1,5 @@
+import { addExcluded, type ExcludedTally, noneExcluded } from './filter.js';
+
 export const MAX_WARNINGS = 100;
 
 /** What a copy tallies, for a batch of files and for a whole backup alike. */
@@ -14,6 +16,8 @@ export interface CopyTally {
   skipped: number;
   /** The first 100 warnings (vanished, changed or unreadable files), then a count of the rest. */
   warnings: string[];
+  /** What the folder's policy left out (docs/engine.md, "What a backup leaves out"). */
+  excluded: ExcludedTally;
 }
 
 /** Running totals of one copy; BackupResult is made from them. */
@@ -24,7 +28,16 @@ export interface CopyCounters extends CopyTally {
 }
 
 export function newTally(): CopyTally {
-  return { files: 0, bytes: 0, copiedFiles: 0, copiedBytes: 0, linkedFiles: 0, skipped: 0, warnings: [] };
+  return {
+    files: 0,
+    bytes: 0,
+    copiedFiles: 0,
+    copiedBytes: 0,
+    linkedFiles: 0,
+    skipped: 0,
+    warnings: [],
+    excluded: noneExcluded(),
+  };
 }
 
 export function newCounters(): CopyCounters {
@@ -45,6 +58,7 @@ export function addTally(counters: CopyCounters, tally: CopyTally): void {
   counters.copiedBytes += tally.copiedBytes;
   counters.linkedFiles += tally.linkedFiles;
   counters.skipped += tally.skipped;
+  addExcluded(counters.excluded, tally.excluded);
   for (const warning of tally.warnings) addWarning(counters, warning);
 }
 
@@ -62,5 +76,6 @@ export function finalTally(counters: CopyCounters): CopyTally {
     linkedFiles: counters.linkedFiles,
     skipped: counters.skipped,
     warnings,
+    excluded: { ...counters.excluded },
   };
 }

@@ -3,6 +3,7 @@ export {
   createQueue,
   DEFAULT_JOB_OPTIONS,
   enqueue,
+  enqueueAll,
   type JobData,
   jobDataSchema,
   QUEUE_NAME,
@@ -19,3 +20,20 @@ export {
   tickDataSchema,
   upsertScheduler,
 } from './schedules.js';
+export {
+  isPrivateAddress,
+  resolveWebhookTarget,
+  type WebhookTarget,
+  WebhookTargetError,
+} from './webhook-target.js';
+export {
+  createWebhookQueue,
+  DELIVERY_RETRIES,
+  type DeliveryData,
+  deliveryDataSchema,
+  deliveryIdOf,
+  enqueueDelivery,
+  signatureHeader,
+  WEBHOOK_QUEUE_NAME,
+  type WebhookQueue,
+} from './webhooks.js';

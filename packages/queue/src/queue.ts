@@ -56,6 +56,22 @@ export async function enqueue(
   queue: StrongboxQueue,
   job: { id: string; kind: JobKind; folder: string },
 ): Promise<void> {
-  const data = jobDataSchema.parse({ id: job.id, folder: job.folder });
-  await queue.add(job.kind, data, { jobId: job.id });
+  await enqueueAll(queue, [job]);
+}
+
+/**
+ * Hands recorded jobs to the workers in one round trip to Redis (`Queue.addBulk`), each as
+ * {@link enqueue} would: a job the queue still holds is left as it is.
+ */
+export async function enqueueAll(
+  queue: StrongboxQueue,
+  jobs: readonly { id: string; kind: JobKind; folder: string }[],
+): Promise<void> {
+  await queue.addBulk(
+    jobs.map((job) => ({
+      name: job.kind,
+      data: jobDataSchema.parse({ id: job.id, folder: job.folder }),
+      opts: { jobId: job.id },
+    })),
+  );
 }

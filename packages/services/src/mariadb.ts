@@ -41,6 +41,9 @@ export async function startMariadb(options: StartMariadbOptions): Promise<LocalS
   const isMariadb = (await run(binary, ['--version'])).stdout.includes('MariaDB');
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   await mkdir(dataDir, { recursive: true });
+  // Temporary tables of its own, beside its data: never in a /tmp that other servers and tests share.
+  const tmpDir = `${dataDir}.tmp`;
+  await mkdir(tmpDir, { recursive: true });
   if (!existsSync(join(dataDir, 'mysql'))) {
     await initialise({ binary, dataDir, logFile, isMariadb, asRoot });
   }
@@ -63,6 +66,7 @@ export async function startMariadb(options: StartMariadbOptions): Promise<LocalS
       '--skip-networking=0',
       `--socket=${socket}`,
       `--pid-file=${join(dataDir, 'mysqld.pid')}`,
+      `--tmpdir=${tmpDir}`,
       '--skip-log-bin',
       '--innodb-buffer-pool-size=32M',
       '--innodb-log-file-size=16M',

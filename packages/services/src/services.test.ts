@@ -85,6 +85,23 @@ describe('startRedis', () => {
   });
 });
 
+describe('startMariadb', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('keeps its temporary tables beside its data, never in the temporary folder other servers share', async () => {
+    const dataDir = join(root, 'mariadb');
+    const server = await startMariadb({ dataDir });
+    cleanups.push(() => server.stop());
+    const connection = await mysql.createConnection(server.url);
+    cleanups.push(() => connection.end());
+    const [rows] = await connection.query('SELECT @@tmpdir AS tmpdir');
+    expect(rows).toEqual([{ tmpdir: `${dataDir}.tmp` }]);
+  });
+});
+
 describe('MissingBinaryError', () => {
   it('says how to install a binary that is not a Debian package', () => {
     expect(

@@ -17,7 +17,12 @@ import {
   rebuildCatalog,
   startJob,
 } from '@strongbox/db';
-import { FileStore, ObjectRepository, type ObjectStore } from '@strongbox/engine/object';
+import {
+  FileStore,
+  ObjectRepository,
+  type ObjectStore,
+  writeSyntheticRepository,
+} from '@strongbox/engine/object';
 import { listingStore } from '@strongbox/engine/object/testing';
 import { checkS3, createTestDatabase } from '@strongbox/services/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -224,3 +229,62 @@ for (const subject of subjects) {
     });
   });
 }
+
+/** 1,000 chunks of 64 bytes over 10 snapshots, 50 files a directory (as the engine's test of it). */
+const SYNTHETIC_SHAPE = { chunks: 1000, snapshots: 10, chunkSize: 64, filesPerDirectory: 50 };
+
+/** The rows of a query, as plain objects. */
+async function rowsOf(db: Db, sql: string): Promise<Record<string, unknown>[]> {
+  const [rows] = await db.query(sql);
+  return (rows as Record<string, unknown>[]).map((row) => ({ ...row }));
+}
+
+const blobRows = (db: Db) =>
+  rowsOf(db, 'SELECT HEX(id) AS id, kind, pack, byte_offset, byte_length FROM repository_blob ORDER BY id');
+
+describe('a synthetic repository written with the catalog as its index', () => {
+  it('leaves a catalog that holds every pack and blob as a rebuild from the bucket alone records them, and the kept snapshots as backups', async () => {
+    const db = await newDatabase();
+    const store = await subjects[0]!.store();
+    const written = await writeSyntheticRepository(store, {
+      password: PASSWORD,
+      shape: SYNTHETIC_SHAPE,
+      scrypt: TEST_SCRYPT,
+      index: (repositoryId) => catalogBlobIndex(db, repositoryId),
+    });
+
+    // The writers recorded every pack: the rebuild finds none to add, and adds the 5 kept snapshots.
+    expect(await rebuildCatalog(db, withCatalog(store, db))).toEqual({
+      snapshots: 5,
+      added: 5,
+      packs: 0,
+      blobs: 0,
+    });
+    const stored: string[] = [];
+    for await (const { name } of store.list('')) if (/^(data|tree)\//.test(name)) stored.push(name);
+    const packs = await rowsOf(db, 'SELECT name FROM repository_pack ORDER BY name');
+    expect(packs.map((row) => String(row.name))).toEqual(stored.sort());
+    const kinds = await rowsOf(
+      db,
+      'SELECT kind, COUNT(*) AS n FROM repository_blob GROUP BY kind ORDER BY kind',
+    );
+    // 1,000 chunks; a tree for each of the 22 directories and the 10 roots.
+    expect(kinds.map((row) => ({ kind: row.kind, n: Number(row.n) }))).toEqual([
+      { kind: 'data', n: 1000 },
+      { kind: 'tree', n: 32 },
+    ]);
+    const kept = written.snapshots.filter((s) => !s.forgotten).map((s) => s.jobId);
+    const jobs = await listJobs(db, { kind: 'backup', status: 'succeeded', folder: 'synthetic', limit: 100 });
+    expect(jobs.items.map((job) => job.id)).toEqual([...kept].reverse());
+
+    // A second database rebuilt from the objects alone records the same blobs at the same places.
+    const rebuilt = await newDatabase();
+    expect(await rebuildCatalog(rebuilt, withCatalog(store, rebuilt))).toEqual({
+      snapshots: 5,
+      added: 5,
+      packs: stored.length,
+      blobs: 1032,
+    });
+    expect(await blobRows(rebuilt)).toEqual(await blobRows(db));
+  });
+});

@@ -4,6 +4,8 @@ import type { RepositorySettings } from '@strongbox/config';
 import {
   type BackupRequest,
   type BackupResult,
+  type ContentChange,
+  type ContentEntry,
   LocalTree,
   type ReadRequest,
   type Repository,
@@ -12,6 +14,7 @@ import {
   type RetentionPolicy,
   type RetentionResult,
   type SnapshotEntry,
+  type SnapshotFile,
   type SweepRequest,
   type VerifyResult,
 } from '@strongbox/engine';
@@ -147,6 +150,15 @@ class ConfiguredRepository implements DeploymentRepository {
   }
   async listSnapshots(folder: string): Promise<SnapshotEntry[]> {
     return (await this.inner()).listSnapshots(folder);
+  }
+  async listDirectory(snapshot: string, path: string): Promise<ContentEntry[]> {
+    return (await this.inner()).listDirectory(snapshot, path);
+  }
+  async readFile(snapshot: string, path: string): Promise<SnapshotFile> {
+    return (await this.inner()).readFile(snapshot, path);
+  }
+  async *diff(from: string, to: string): AsyncIterable<ContentChange> {
+    yield* (await this.inner()).diff(from, to);
   }
   async snapshotExists(snapshot: string): Promise<boolean> {
     return (await this.inner()).snapshotExists(snapshot);

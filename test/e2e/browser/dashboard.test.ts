@@ -1,51 +1,15 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, makeFolder, type Stack, startStack, waitFor } from '../stack.js';
-import { CHROMIUM_ARGS, checkChromium } from './chromium.js';
+import { checkChromium } from './chromium.js';
+import { expectLoaded, type Screenshots, screenshots, signedInChromium, watch } from './watch.js';
 
 const browserCheck = checkChromium({ ci: process.env.CI === 'true' });
 if (!browserCheck.run) console.warn(browserCheck.reason);
 
 const TOKEN = 'browser-token';
-// UPDATE_SCREENSHOTS=1 writes the README's pictures into docs/; otherwise they go to a temp folder.
-const SCREENSHOTS =
-  process.env.UPDATE_SCREENSHOTS === '1'
-    ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs')
-    : null;
-
-/** What a page did while it loaded: its script and style answers, and its errors. */
-interface Watched {
-  assets: { url: string; type: string; status: number }[];
-  errors: string[];
-}
-
-function watch(page: Page): Watched {
-  const watched: Watched = { assets: [], errors: [] };
-  page.on('response', (response) => {
-    const type = response.request().resourceType();
-    if (type === 'script' || type === 'stylesheet')
-      watched.assets.push({ url: response.url(), type, status: response.status() });
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error') watched.errors.push(message.text());
-  });
-  page.on('pageerror', (error) => watched.errors.push(error.message));
-  page.on('requestfailed', (request) =>
-    watched.errors.push(`${request.url()}: ${request.failure()?.errorText}`),
-  );
-  return watched;
-}
-
-function expectLoaded(watched: Watched): void {
-  expect(watched.assets.filter((asset) => asset.type === 'script').length).toBeGreaterThan(0);
-  expect(watched.assets.filter((asset) => asset.type === 'stylesheet').length).toBeGreaterThan(0);
-  expect(watched.assets.filter((asset) => asset.status !== 200)).toEqual([]);
-  expect(watched.errors).toEqual([]);
-}
 
 /** The card of one job in Bull Board's list. */
 function jobCard(page: Page, id: string | undefined): Locator {
@@ -60,7 +24,7 @@ describe.runIf(browserCheck.run)('the dashboard and /docs in Chromium', () => {
   let browser: Browser;
   let signedIn: BrowserContext;
   let jobId: string;
-  let shots: string;
+  let shots: Screenshots;
 
   beforeAll(async () => {
     stack = await startStack({ workers: 1, env: { API_TOKENS: TOKEN } });
@@ -74,16 +38,11 @@ describe.runIf(browserCheck.run)('the dashboard and /docs in Chromium', () => {
     );
     expect(done.status).toBe(200);
     jobId = done.body.id;
-    shots = SCREENSHOTS ?? (await mkdtemp(path.join(tmpdir(), 'strongbox-shots-')));
-    browser = await chromium.launch({
-      executablePath: browserCheck.run ? browserCheck.executablePath : undefined,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
-    signedIn = await browser.newContext({
-      httpCredentials: { username: 'operator', password: TOKEN },
-      viewport: { width: 1280, height: 800 },
-    });
+    shots = await screenshots();
+    ({ browser, signedIn } = await signedInChromium(
+      browserCheck.run ? browserCheck.executablePath : undefined,
+      TOKEN,
+    ));
   });
   const auth = { authorization: `Bearer ${TOKEN}` };
   /** A backup of `folder`, waited for to its end. */
@@ -112,7 +71,7 @@ describe.runIf(browserCheck.run)('the dashboard and /docs in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
-    if (!SCREENSHOTS && shots) await rm(shots, { recursive: true, force: true });
+    await shots?.done();
   });
 
   it('answers 401 without credentials, and never shows the board', async () => {
@@ -136,13 +95,13 @@ describe.runIf(browserCheck.run)('the dashboard and /docs in Chromium', () => {
     const card = page.getByText(jobId).first();
     await card.waitFor({ timeout: 30_000 });
     await expect(page.getByText('backup example').first().isVisible()).resolves.toBe(true);
-    await page.screenshot({ path: path.join(shots, 'bull-board.png') });
+    await page.screenshot({ path: path.join(shots.folder, 'bull-board.png') });
 
     await card.click();
     await page.waitForURL(`**/admin/queues/queue/jobs/${jobId}**`, { timeout: 30_000 });
     await page.getByText(`GET /backups/${jobId}`).first().waitFor({ timeout: 30_000 });
     expectLoaded(watched);
-    expect((await stat(path.join(shots, 'bull-board.png'))).size).toBeGreaterThan(10_000);
+    expect((await stat(path.join(shots.folder, 'bull-board.png'))).size).toBeGreaterThan(10_000);
 
     // From the dashboard to the API: the job's link opens GET /backups/{id}, in a tab of its own.
     const [api] = await Promise.all([
@@ -287,7 +246,7 @@ describe.runIf(browserCheck.run)('the dashboard and /docs in Chromium', () => {
     for (const route of ['/backups/{id}/restore', '/schedules/{id}', '/metrics']) {
       await page.getByText(route, { exact: true }).first().waitFor({ timeout: 30_000 });
     }
-    await page.screenshot({ path: path.join(shots, 'api-docs.png') });
+    await page.screenshot({ path: path.join(shots.folder, 'api-docs.png') });
     expectLoaded(watched);
     await page.close();
   });

@@ -521,6 +521,10 @@ describe('usage', () => {
     ],
     [['backup', 'x', '--timeout', '5'], 'strongbox: --timeout goes with --wait\n'],
     [
+      ['--request-timeout', '0', 'stats'],
+      "error: option '--request-timeout <seconds>' argument '0' is invalid. must be a number of seconds above 0",
+    ],
+    [
       ['--url', 'ftp://host', 'stats'],
       'strongbox: --url (or STRONGBOX_URL) must be an http:// or https:// URL: got "ftp://host"\n',
     ],

@@ -9,9 +9,9 @@ export interface TokenStack {
   api(method: string, route: string, body?: unknown): ReturnType<typeof call>;
 }
 
-/** Starts the API and one worker wanting `token`. */
-export async function startTokenStack(token: string): Promise<TokenStack> {
-  const stack = await startStack({ workers: 1, env: { API_TOKENS: token } });
+/** Starts the API and one worker wanting `token`, with `env` besides. */
+export async function startTokenStack(token: string, env: Record<string, string> = {}): Promise<TokenStack> {
+  const stack = await startStack({ workers: 1, env: { ...env, API_TOKENS: token } });
   return {
     stack,
     env: { STRONGBOX_URL: stack.url, STRONGBOX_TOKEN: token },

@@ -10,6 +10,7 @@ const ENGINE_STATUS: Record<string, number> = {
   OUTSIDE_SOURCE_ROOT: 422,
   NO_SUCH_DIRECTORY: 404,
   NOT_A_DIRECTORY: 422,
+  NOT_A_FILE: 422,
   NO_SUCH_PATH: 404,
   NO_SUCH_SNAPSHOT: 409,
   TARGET_EXISTS: 409,
@@ -22,6 +23,9 @@ const ENGINE_STATUS: Record<string, number> = {
   REPOSITORY_UNAVAILABLE: 503,
   REPOSITORY_NOT_FOUND: 503,
   REPOSITORY_EXISTS: 409,
+  LAST_KEY: 409,
+  NO_SUCH_KEY: 404,
+  NOT_OBJECT_REPOSITORY: 409,
 };
 
 describe('the status of every engine error code', () => {

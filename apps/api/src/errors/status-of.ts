@@ -19,8 +19,15 @@ export const STATUS_BY_CODE = {
   INVALID_DATE_RANGE: 400,
   INVALID_CURSOR: 400,
   INVALID_SCHEDULE: 400,
+  // A webhook URL: not http(s), a host with no address, or one in a private range.
+  INVALID_WEBHOOK_URL: 400,
+  WEBHOOK_URL_UNRESOLVED: 400,
+  WEBHOOK_URL_PRIVATE: 400,
+  INVALID_POLICY: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
+  // GET /folders/{folder} of a folder that has no job, no schedule and no policy.
+  UNKNOWN_FOLDER: 404,
   METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
@@ -35,12 +42,16 @@ export const STATUS_BY_CODE = {
   CANCELLED: 409,
   // POST /repository/rebuild on a deployment that keeps its snapshots in the local tree.
   NOT_OBJECT_REPOSITORY: 409,
+  // GET /backups/{id}/diff/{otherId} of two backups of different folders.
+  DIFFERENT_FOLDERS: 409,
   // How a job ended, for `?wait`. What the request asked for was wrong (a 4xx, as if the API had
   // found it out itself): every code the engine has is listed here or below, and a test fails for
   // an engine code that is in neither place.
   NO_SUCH_DIRECTORY: 404,
   NO_SUCH_PATH: 404,
   NOT_A_DIRECTORY: 422,
+  // GET /backups/{id}/file of a path that is a directory or a symlink.
+  NOT_A_FILE: 422,
   OUTSIDE_SOURCE_ROOT: 422,
   // The snapshot went between the request and the job: the same answer as SNAPSHOT_UNAVAILABLE.
   NO_SUCH_SNAPSHOT: 409,
@@ -54,6 +65,8 @@ export const STATUS_BY_CODE = {
   WORKER_LOST: 500,
   FOLDER_LOCK_LOST: 500,
   INTERRUPTED: 500,
+  // A command hook of HOOKS_FILE run before the backup failed or timed out (apps/worker/src/hooks).
+  HOOK_FAILED: 500,
   // Bull Board actions the API's rules refuse (see plugins/bull-board-guard.ts).
   ACTION_REFUSED: 409,
   // Ours.
@@ -68,6 +81,9 @@ export const STATUS_BY_CODE = {
   REPOSITORY_NOT_FOUND: 503,
   // Only the init command meets it: no request creates a repository.
   REPOSITORY_EXISTS: 409,
+  // Only the key commands meet them: a key that would leave the repository without one, or none of that id.
+  LAST_KEY: 409,
+  NO_SUCH_KEY: 404,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;

@@ -126,10 +126,20 @@ function describeValidation(error: FastifyError): { code: string; message: strin
     return { code: firstCode, message: first.message ?? firstCode };
   }
   const context = error.validationContext ?? 'request';
-  const details = issues
-    .map((issue) => `${context}${issue.instancePath.replaceAll('/', '.')}: ${issue.message}`)
+  return {
+    code: context === 'querystring' ? 'INVALID_QUERY' : 'VALIDATION',
+    message: validationDetails(error),
+  };
+}
+
+/** Every issue of a request its schemas refused, as `body.field: what is wrong`, joined by `; `. */
+export function validationDetails(error: Pick<FastifyError, 'validation' | 'validationContext'>): string {
+  const context = error.validationContext ?? 'request';
+  return (error.validation ?? [])
+    .map(
+      (issue) => `${context}${issue.instancePath.replace(/\/$/, '').replaceAll('/', '.')}: ${issue.message}`,
+    )
     .join('; ');
-  return { code: context === 'querystring' ? 'INVALID_QUERY' : 'VALIDATION', message: details };
 }
 
 // fastify-type-provider-zod keeps a zod issue's own `params` under the validation entry's `params`.

@@ -3,6 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../errors/api-error.js';
 
+/** JSON, and a JSON merge patch (RFC 7396), which PATCH /folders/{folder}/policy takes. */
+const JSON_TYPES = ['application/json', 'application/merge-patch+json'];
+
 /**
  * JSON bodies must be UTF-8 (RFC 8259). Fastify's own parser decodes a body with broken bytes by
  * replacing them with U+FFFD, so `{"folder": "a<0xff>"}` would quietly name another folder: this
@@ -11,7 +14,7 @@ import { ApiError } from '../errors/api-error.js';
 const jsonBody: FastifyPluginAsync = async (app) => {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
     if (!isUtf8(bytes)) {
       done(

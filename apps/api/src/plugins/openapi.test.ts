@@ -52,6 +52,7 @@ describe('the OpenAPI document', () => {
       db: t.db,
       queue: t.queue,
       ticks: t.ticks,
+      webhooks: t.webhooks,
       redis: t.redis,
     });
     await app.ready();
@@ -141,6 +142,12 @@ describe('the OpenAPI document', () => {
         'Stats',
         'Schedule',
         'Problem',
+        'FolderSummary',
+        'FolderPage',
+        'Folder',
+        'FolderPolicy',
+        'PolicyBody',
+        'PolicyPatch',
       ]),
     );
     const created = document.paths['/backups']?.post?.responses['202']?.content?.['application/json'];
@@ -148,8 +155,9 @@ describe('the OpenAPI document', () => {
     const backupResult = JSON.stringify(document.components.schemas.BackupResult);
     for (const field of ['copiedFiles', 'copiedBytes', 'skipped', 'warnings'])
       expect(backupResult).toContain(field);
-    // Inlined, the job object made the document 494 KB.
-    expect(JSON.stringify(document).length).toBeLessThan(200_000);
+    // Inlined, the job object made the document 494 KB; with every shape named it is about 250 KB
+    // with the folder, policy, webhook and maintenance routes (five job kinds in one union).
+    expect(JSON.stringify(document).length).toBeLessThan(300_000);
   });
 
   it('gives every operation a unique operationId and a description of each answer', () => {

@@ -46,6 +46,7 @@ const openapi: FastifyPluginAsync = async (app) => {
         { name: 'backups', description: 'jobs of every kind: backup, verify, restore' },
         { name: 'folders', description: 'what the catalog knows of a folder: its snapshots' },
         { name: 'schedules', description: 'recurring backups' },
+        { name: 'webhooks', description: 'URLs told, with a signed request, when jobs end' },
         { name: 'logs', description: 'the audit log' },
         { name: 'stats', description: 'totals' },
         { name: 'repository', description: 'the object repository and its catalog' },

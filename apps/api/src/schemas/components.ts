@@ -1,21 +1,34 @@
 import {
   backupJobSchema,
   backupResultSchema,
+  changeSchema,
+  createdWebhookSchema,
+  diffPageSchema,
+  folderDetailSchema,
+  folderPolicySchema,
+  folderSummarySchema,
   jobErrorSchema,
   jobProgressSchema,
   jobSchema,
   logEntrySchema,
   newScheduleSchema,
+  newWebhookSchema,
   pageSchema,
+  policyBodySchema,
+  policyPatchSchema,
   restoreJobSchema,
   restoreParamsSchema,
   restoreResultSchema,
   scheduleSchema,
   snapshotSchema,
   statsSchema,
+  treeEntrySchema,
+  treePageSchema,
   verifyJobSchema,
   verifyParamsSchema,
   verifyResultSchema,
+  webhookDeliverySchema,
+  webhookSchema,
 } from '@strongbox/contract';
 import { z } from 'zod';
 
@@ -23,8 +36,13 @@ import { z } from 'zod';
 export const jobListSchema = pageSchema(jobSchema);
 export const logPageSchema = pageSchema(logEntrySchema);
 export const schedulePageSchema = pageSchema(scheduleSchema);
+/** A page of folders, by name. */
+export const folderPageSchema = pageSchema(folderSummarySchema);
 /** A page of a folder's snapshots, newest first. */
 export const snapshotPageSchema = pageSchema(snapshotSchema);
+export const webhookPageSchema = pageSchema(webhookSchema);
+/** A page of a webhook's delivery attempts, newest first. */
+export const deliveryPageSchema = pageSchema(webhookDeliverySchema);
 
 /** The body of every error answer, as the contract shapes it. */
 export const problemSchema = z.object({
@@ -60,6 +78,22 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Snapshot: snapshotSchema,
   SnapshotPage: snapshotPageSchema,
   NewSchedule: newScheduleSchema,
+  Webhook: webhookSchema,
+  CreatedWebhook: createdWebhookSchema,
+  NewWebhook: newWebhookSchema,
+  WebhookPage: webhookPageSchema,
+  WebhookDelivery: webhookDeliverySchema,
+  WebhookDeliveryPage: deliveryPageSchema,
+  FolderSummary: folderSummarySchema,
+  FolderPage: folderPageSchema,
+  Folder: folderDetailSchema,
+  FolderPolicy: folderPolicySchema,
+  PolicyBody: policyBodySchema,
+  PolicyPatch: policyPatchSchema,
+  TreeEntry: treeEntrySchema,
+  TreePage: treePageSchema,
+  Change: changeSchema,
+  DiffPage: diffPageSchema,
   Problem: problemSchema,
 };
 

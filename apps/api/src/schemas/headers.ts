@@ -20,6 +20,12 @@ export const LOCATION_OF_SCHEDULE: HeaderDoc = {
   examples: ['/schedules/0b7a9f0e-6f1c-4d36-9a55-6a1b8e0c2f11'],
 };
 
+export const LOCATION_OF_WEBHOOK: HeaderDoc = {
+  type: 'string',
+  description: 'where to read the webhook: /webhooks/{id}',
+  examples: ['/webhooks/6e0c2f11-0b7a-4d36-9a55-9f0e6f1c6a1b'],
+};
+
 export const LINK_TO_DASHBOARD: HeaderDoc = {
   type: 'string',
   description: "the job's page in the dashboard (Bull Board), rel=related",

@@ -25,6 +25,14 @@ const EXAMPLES: Record<ErrorCode, string> = {
   INVALID_CURSOR: 'The cursor is not one this server gave out: start again without it',
   INVALID_SCHEDULE:
     'The cron expression "61 * * * *" cannot run: Constraint error, got value 61 expected range 0-59',
+  INVALID_WEBHOOK_URL: 'The webhook URL must start with http:// or https://: got "ftp://hooks.example.com/"',
+  WEBHOOK_URL_UNRESOLVED: 'The webhook host "hooks.example.invalid" does not resolve (ENOTFOUND)',
+  WEBHOOK_URL_PRIVATE:
+    'The webhook host "intranet.example.com" is at 10.0.0.7, a loopback, link-local or private address: webhooks reach public addresses only (WEBHOOK_ALLOW_PRIVATE=true lifts this)',
+  INVALID_POLICY:
+    'The policy was refused: body.exclude.2: The exclude line "**/a/**/b/**" has 3 "**": at most 2 are allowed, each more multiplies the matching work on deep trees',
+  UNKNOWN_FOLDER:
+    'There is no folder "photos/2025" here: it has no job, no schedule and no policy (folders are listed by GET /folders)',
   UNAUTHORIZED: 'This server needs a token: send Authorization: Bearer <token>',
   NOT_FOUND: 'There is no job with id "5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69"',
   METHOD_NOT_ALLOWED:
@@ -43,10 +51,13 @@ const EXAMPLES: Record<ErrorCode, string> = {
   TARGET_EXISTS: 'Target already exists: restored/photos',
   NOT_OBJECT_REPOSITORY:
     'This deployment keeps its snapshots in the local tree (REPOSITORY_URL is unset): it has no catalog to rebuild',
+  DIFFERENT_FOLDERS:
+    'Backup 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 is of folder "photos" and backup 0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8 of folder "music": a diff compares two snapshots of one folder',
   CANCELLED: 'Cancelled at the request of a client before it started',
   NO_SUCH_DIRECTORY: 'No such directory: photos/2024',
   NO_SUCH_PATH: 'No such path in snapshot photos/2024/20261122T020032Z-accbce: sub/dir',
   NOT_A_DIRECTORY: 'Not a directory: notes.txt',
+  NOT_A_FILE: 'Not a file in snapshot 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69: sub/dir is a directory',
   OUTSIDE_SOURCE_ROOT: 'Outside the source root: photos/link-to-etc',
   NO_SUCH_SNAPSHOT: 'No such snapshot: photos/2024/20261122T020032Z-accbce',
   NO_SPACE: 'No space left on the backup filesystem while copying photos/2024/a.jpg',
@@ -60,6 +71,7 @@ const EXAMPLES: Record<ErrorCode, string> = {
   WORKER_LOST: 'The workers running this job stopped more often than the queue allows',
   FOLDER_LOCK_LOST: 'The lease on the folder was taken over by another attempt while the backup ran',
   INTERRUPTED: 'The worker stopped while the job ran',
+  HOOK_FAILED: 'The before hook (pg_dump) exited 1: connection to server failed',
   ACTION_REFUSED: 'Job 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69 has ended (failed): start a new one instead',
   INTERNAL: 'The server could not complete the request; its log has the details under request id req-1f',
   UNAVAILABLE: 'Not ready: Redis did not answer',
@@ -70,6 +82,8 @@ const EXAMPLES: Record<ErrorCode, string> = {
   REPOSITORY_NOT_FOUND:
     'No repository at s3://backups/strongbox/ at http://127.0.0.1:9000: create one with `npm run repository -- init`',
   REPOSITORY_EXISTS: 'There is a repository at s3://backups/strongbox/ already',
+  LAST_KEY: "Key 0f3a… is the repository's last key: add another password before removing it",
+  NO_SUCH_KEY: 'The repository has no key "0f3a…"',
 };
 
 /** The codes every route may answer, whatever it does: its query string is checked everywhere. */
@@ -187,7 +201,7 @@ const JOB_OUTCOMES: Record<number, { when: string; code: string; message: string
     message: EXAMPLES.NOT_A_DIRECTORY,
   },
   500: {
-    when: 'the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …)',
+    when: 'the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …)',
     code: 'IO_ERROR',
     message: EXAMPLES.IO_ERROR,
   },

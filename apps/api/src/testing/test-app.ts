@@ -7,14 +7,16 @@ import {
   connectRedis,
   createQueue,
   createTickQueue,
+  createWebhookQueue,
   type StrongboxQueue,
   type TickQueue,
+  type WebhookQueue,
 } from '@strongbox/queue';
 import { cleanupRedisPrefix, createTestDatabase, testPrefix } from '@strongbox/services/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { inject } from 'vitest';
-import { type BuildAppOptions, buildApp } from '../app.js';
+import { expect, inject, vi } from 'vitest';
+import { type AppDeps, type BuildAppOptions, buildApp } from '../app.js';
 
 /** Options for {@link startTestApp}. */
 export interface TestAppOptions {
@@ -30,6 +32,8 @@ export interface TestAppOptions {
   lockWaitTimeoutSeconds?: number;
   /** How long /ready keeps the repository's answer. @defaultValue the app's */
   repositoryCheckMs?: number;
+  /** Called with each batch of new jobs once committed, before they are queued. */
+  afterJobsCommitted?: AppDeps['afterJobsCommitted'];
 }
 
 /** An app on a database, a queue prefix and source/backup folders of its own. */
@@ -38,6 +42,7 @@ export interface TestApp {
   db: Db;
   queue: StrongboxQueue;
   ticks: TickQueue;
+  webhooks: WebhookQueue;
   redis: Redis;
   config: Config;
   /** Closes everything and removes the database, the Redis keys and the folders. */
@@ -75,14 +80,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   queue.on('error', () => undefined);
   const ticks = createTickQueue({ connection: redis, prefix });
   ticks.on('error', () => undefined);
+  const webhooks = createWebhookQueue({ connection: redis, prefix });
+  webhooks.on('error', () => undefined);
   const app = await buildApp(
     {
       config,
       db,
       queue,
       ticks,
+      webhooks,
       redis,
       ...(options.repositoryCheckMs === undefined ? {} : { repositoryCheckMs: options.repositoryCheckMs }),
+      ...(options.afterJobsCommitted ? { afterJobsCommitted: options.afterJobsCommitted } : {}),
     },
     { logger: options.logger ?? false },
   );
@@ -93,12 +102,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     db,
     queue,
     ticks,
+    webhooks,
     redis,
     config,
     async close() {
       await app.close();
       await queue.close().catch(() => undefined);
       await ticks.close().catch(() => undefined);
+      await webhooks.close().catch(() => undefined);
       redis.disconnect();
       await db.end();
       await database.drop();
@@ -109,4 +120,41 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 }
 
 /** ISO-8601 UTC with milliseconds and Z, as the contract writes dates. */
+/**
+ * Holds the backup job counts in a transaction of its own (`SELECT … FOR UPDATE`), so that a
+ * request recording a backup waits for them; `release()` rolls it back and is safe to call twice.
+ */
+export async function holdJobCounts(db: Db): Promise<{ release(): Promise<void> }> {
+  const connection = await db.getConnection();
+  await connection.query('START TRANSACTION');
+  await connection.query("SELECT jobs FROM job_count WHERE kind = 'backup' FOR UPDATE");
+  let held = true;
+  return {
+    async release() {
+      if (!held) return;
+      held = false;
+      await connection.query('ROLLBACK');
+      connection.release();
+    },
+  };
+}
+
+/**
+ * Resolves once exactly `n` transactions on the database of `db` wait for a lock, as the server
+ * reports them (it refreshes what INNODB_TRX shows only when nobody read it for 100 ms).
+ */
+export async function lockWaits(db: Db, n: number): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const [rows] = await db.query(
+        `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t
+         JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+         WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()`,
+      );
+      expect(Number((rows as { n: number }[])[0]?.n)).toBe(n);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+}
+
 export const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

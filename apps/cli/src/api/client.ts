@@ -8,11 +8,8 @@ export interface ApiClientOptions {
   url: URL;
   /** Sent as `Authorization: Bearer <token>`; never printed. */
   token?: string | undefined;
-  /**
-   * How long one request may take before the API counts as not answering.
-   * @defaultValue 30 000 ms
-   */
-  requestTimeoutMs?: number;
+  /** How long one request may take before the API counts as not answering (--request-timeout). */
+  requestTimeoutMs: number;
 }
 
 export interface RequestOptions {
@@ -28,18 +25,17 @@ export interface Answer<T> {
   body: T;
 }
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-
 /** JSON over HTTP to the Strongbox API; turns every answer that is not 2xx into a CliError. */
 export class ApiClient {
   readonly url: URL;
   readonly #token: string | undefined;
-  readonly #requestTimeoutMs: number;
+  /** How long one request may take before the API counts as not answering. */
+  readonly requestTimeoutMs: number;
 
   constructor(options: ApiClientOptions) {
     this.url = options.url;
     this.#token = options.token;
-    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.requestTimeoutMs = options.requestTimeoutMs;
   }
 
   async request<T>(method: string, route: string, options: RequestOptions = {}): Promise<Answer<T>> {
@@ -47,7 +43,7 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const timeout = AbortSignal.timeout(this.#requestTimeoutMs);
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
 
     let response: Response;
@@ -64,7 +60,7 @@ export class ApiClient {
       if (options.signal?.aborted) throw error;
       if (timeout.aborted) {
         throw new ApiUnavailableError(
-          `the API at ${this.url.origin} did not answer ${method} ${url.pathname} within ${this.#requestTimeoutMs / 1000} s`,
+          `the API at ${this.url.origin} did not answer ${method} ${url.pathname} within ${this.requestTimeoutMs / 1000} s`,
         );
       }
       throw new ApiUnavailableError(`could not reach the API at ${this.url.origin}: ${reasonOf(error)}`);

@@ -209,6 +209,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backups/{id}/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List one directory of a backup's snapshot, sorted by name
+         * @description Entries are sorted by name (by their UTF-8 bytes) and paged: pass `nextCursor` back as `cursor`. Symlinks are listed with their target and never followed.
+         */
+        get: operations["listSnapshotDirectory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download one file of a backup's snapshot
+         * @description Streams the bytes of one regular file, as an attachment named after it. Content-Type is guessed from the name by a short table (API.md); anything else is application/octet-stream.
+         */
+        get: operations["readSnapshotFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/{id}/diff/{otherId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what was added, removed and changed from one backup to another of the same folder
+         * @description Paths in walk order (depth-first, a directory before its contents), paged: pass `nextCursor` back as `cursor`. Each page walks the two snapshots again from the start (unchanged directories skipped) and skips the changes earlier pages answered.
+         */
+        get: operations["diffSnapshots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/backups/{id}": {
         parameters: {
             query?: never;
@@ -225,6 +285,59 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the folders that have a job, a schedule or a policy, by name */
+        get: operations["listFolders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders/{folder}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one folder: its summary, its policy and its schedules */
+        get: operations["getFolder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders/{folder}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a folder's policy (the empty policy when none is stored) */
+        get: operations["getFolderPolicy"];
+        /** Replace a folder's policy: a field left out has no rule */
+        put: operations["putFolderPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change part of a folder's policy (a JSON merge patch: null resets a field or a rule) */
+        patch: operations["patchFolderPolicy"];
         trace?: never;
     };
     "/folders/{folder}/snapshots": {
@@ -349,6 +462,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/repository/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prune the object repository
+         * @description Starts a job of kind `prune` (folder `""`: the whole repository), as POST /backups starts a backup: 202 with the job, or with ?wait the job once it ended. While a prune is queued, another request answers that one; one requested while a prune runs is queued and runs after it (one maintenance job runs at a time across all workers). See docs/repository.md, "Maintenance". A deployment on the local tree (REPOSITORY_URL unset): 409 NOT_OBJECT_REPOSITORY.
+         */
+        post: operations["pruneRepository"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/repository/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the object repository against the catalog and itself
+         * @description Starts a job of kind `check` on the whole repository (its folder is ""): the catalog agrees with the bucket, every snapshot's trees and chunks exist, orphan packs are counted, and with `readData=true` (or `readDataSubset=N`, N % of the packs) every byte read is authenticated. The job fails with REPOSITORY_DAMAGED when a finding is damage, its result listing the findings. It never runs beside a prune (they share one lease); backups run beside it. A deployment on the local tree (REPOSITORY_URL unset) has nothing to check: 409 NOT_OBJECT_REPOSITORY.
+         */
+        post: operations["checkRepository"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/schedules": {
         parameters: {
             query?: never;
@@ -359,7 +512,10 @@ export interface paths {
         /** List the schedules, oldest first */
         get: operations["listSchedules"];
         put?: never;
-        /** Create a recurring backup of a folder */
+        /**
+         * Create a recurring backup of a folder, or a recurring prune or check of the repository
+         * @description A schedule of kind `backup` (the default) backs up its folder. One of kind `prune` or `check` (no folder, or "") starts a prune or a check of the whole object repository, as POST /repository/prune and POST /repository/check do; a check schedule may carry `readData` ("none", "all" or a percentage of the packs). A folder on a prune or check schedule, or `readData` on another kind: 400 INVALID_SCHEDULE. A prune or check schedule on a deployment on the local tree (REPOSITORY_URL unset): 409 NOT_OBJECT_REPOSITORY.
+         */
         post: operations["createSchedule"];
         delete?: never;
         options?: never;
@@ -386,6 +542,59 @@ export interface paths {
         patch: operations["updateSchedule"];
         trace?: never;
     };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the webhooks, oldest first (without their secrets) */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Register a URL that is told when jobs end (answers its secret, this once) */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one webhook (without its secret) */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook and its delivery log; deliveries still queued for it are dropped */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's delivery log: every attempt, newest first */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -395,7 +604,7 @@ export interface components {
             id: string;
             /** @constant */
             kind: "backup";
-            /** @description relative to SOURCE_ROOT */
+            /** @description relative to SOURCE_ROOT; "" for a job on the whole repository (check, prune) */
             folder: string;
             scheduleId: string | null;
             /** @enum {string} */
@@ -411,10 +620,10 @@ export interface components {
             startedAt: string | null;
             finishedAt: string | null;
             progress: components["schemas"]["JobProgress"];
-            /** @description set once the job has succeeded */
+            /** @description set once the job has succeeded; for a check that found damage, set on the failed job too */
             result: components["schemas"]["BackupResult"] | null;
             error: components["schemas"]["JobError"] | null;
-            /** @description what a verify or restore job acts on; null for backups */
+            /** @description what a verify, restore or check job acts on; null for backups and prunes */
             params: null;
             /** @description when retention deleted this backup’s snapshot */
             prunedAt: string | null;
@@ -444,6 +653,210 @@ export interface components {
             newBytes?: number;
             /** @description object repository only: what the new chunks take in the repository, compressed and encrypted */
             storedBytes?: number;
+            /** @description what the folder's policy left out; absent from backups made before policies */
+            excluded?: {
+                /** @description entries an exclude pattern left out; a directory counts once, what it holds is not read */
+                byPattern: number;
+                /** @description directories left out because they hold an excludeIfPresent marker */
+                byMarker: number;
+                /** @description regular files larger than maxFileSize */
+                bySize: number;
+                /** @description the bytes of those files */
+                bySizeBytes: number;
+            };
+            /** @description the folder policy this backup applied; absent from backups made before policies */
+            policy?: {
+                /** @description gitignore lines, matched against paths relative to the folder; "!" lines include again */
+                exclude: string[];
+                /** @description a directory holding a file of one of these names is left out, with all it holds */
+                excludeIfPresent: string[];
+                /** @description files larger than this many bytes are left out; null: no limit */
+                maxFileSize: number | null;
+                /** @description null: the deployment default */
+                retention: {
+                    /** @description 0 (or absent): no limit by this rule */
+                    keepLast?: number;
+                    /** @description 0 (or absent): no limit by this rule */
+                    keepHourly?: number;
+                    /** @description 0 (or absent): no limit by this rule */
+                    keepDaily?: number;
+                    /** @description 0 (or absent): no limit by this rule */
+                    keepWeekly?: number;
+                    /** @description 0 (or absent): no limit by this rule */
+                    keepMonthly?: number;
+                    /** @description 0 (or absent): no limit by this rule */
+                    keepYearly?: number;
+                } | null;
+                /** @description when the policy was last set; null: the folder had none (nothing left out, default retention) */
+                updatedAt: string | null;
+                /** @description exclude lines left out of this record, past the first 16384 bytes of them */
+                excludeOmitted: number;
+            };
+        };
+        Change: {
+            /** @description relative to the snapshot */
+            path: string;
+            /** @enum {string} */
+            change: "added" | "removed" | "changed";
+            /**
+             * @description its type in the second snapshot; in the first when removed
+             * @enum {string}
+             */
+            type: "file" | "dir" | "symlink";
+            /** @description its size in the second snapshot; in the first when removed */
+            size: number;
+            /** @description its size in the first snapshot when changed; null otherwise */
+            previousSize: number | null;
+        };
+        CreatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: ("backup.succeeded" | "backup.failed" | "verify.succeeded" | "verify.failed" | "restore.succeeded" | "restore.failed" | "check.succeeded" | "check.failed" | "prune.succeeded" | "prune.failed")[];
+            /** @description null: every folder */
+            folder: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC with milliseconds and Z
+             */
+            createdAt: string;
+            /** @description the HMAC key of the signatures: shown this once, never again */
+            secret: string;
+        };
+        DiffPage: {
+            /** @description the folder both backups are of */
+            folder: string;
+            /** @description the first backup (its id, as in the URL) */
+            from: string;
+            /** @description the second backup */
+            to: string;
+            items: components["schemas"]["Change"][];
+            nextCursor: string | null;
+        };
+        Folder: {
+            folder: string;
+            /** @description the newest backup that succeeded or failed (cancelled ones never ran); null before the first */
+            lastBackup: {
+                /** @description the backup job */
+                id: string;
+                /** @enum {string} */
+                status: "succeeded" | "failed";
+                /** Format: date-time */
+                finishedAt: string;
+                /** @description the error code of a failed backup; null when it succeeded */
+                errorCode: string | null;
+                /** @description what the backup added to the repository, in bytes before compression: its result's newBytes in the object repository, copiedBytes in the local tree; null when it failed */
+                addedBytes: number | null;
+            } | null;
+            /** @description when its newest successful backup ended */
+            lastSuccessAt: string | null;
+            /** @description its snapshots: backups that succeeded and that retention has not deleted */
+            snapshotCount: number;
+            /** @description its newest snapshot, with its size (bytes); null when it has none */
+            latestSnapshot: components["schemas"]["Snapshot"] | null;
+            /** @description its schedules, paused ones included */
+            scheduleCount: number;
+            /** @description whether a policy is stored for it */
+            hasPolicy: boolean;
+            /** @description the stored policy; the empty policy (no rule) when hasPolicy is false */
+            policy: components["schemas"]["FolderPolicy"];
+            /** @description when the policy was last set; null when none is stored */
+            policyUpdatedAt: string | null;
+            /** @description its schedules, oldest first */
+            schedules: components["schemas"]["Schedule"][];
+        };
+        FolderPage: {
+            items: components["schemas"]["FolderSummary"][];
+            nextCursor: string | null;
+        };
+        /**
+         * @example {
+         *       "exclude": [
+         *         "*.tmp",
+         *         "cache/",
+         *         "!cache/keep.me"
+         *       ],
+         *       "excludeIfPresent": [
+         *         ".nobackup"
+         *       ],
+         *       "maxFileSize": 1073741824,
+         *       "retention": {
+         *         "keepLast": 3,
+         *         "keepDaily": 7
+         *       }
+         *     }
+         */
+        FolderPolicy: {
+            /** @description gitignore lines, matched against paths relative to the folder; "!" lines include again */
+            exclude: string[];
+            /** @description a directory holding a file of one of these names is left out, with all it holds */
+            excludeIfPresent: string[];
+            /** @description files larger than this many bytes are left out; null: no limit */
+            maxFileSize: number | null;
+            /** @description null: the deployment default */
+            retention: {
+                /** @description 0 (or absent): no limit by this rule */
+                keepLast?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepHourly?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepDaily?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepWeekly?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepMonthly?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepYearly?: number;
+            } | null;
+        };
+        /**
+         * @example {
+         *       "folder": "photos/2024",
+         *       "lastBackup": {
+         *         "id": "354d99af-113a-43e3-839e-bc62ea4f1393",
+         *         "status": "succeeded",
+         *         "finishedAt": "2026-11-22T02:00:33.754Z",
+         *         "errorCode": null,
+         *         "addedBytes": 52428
+         *       },
+         *       "lastSuccessAt": "2026-11-22T02:00:33.754Z",
+         *       "snapshotCount": 14,
+         *       "latestSnapshot": {
+         *         "backupId": "354d99af-113a-43e3-839e-bc62ea4f1393",
+         *         "snapshot": "photos%2F2024/20261122T020033Z-354d99",
+         *         "finishedAt": "2026-11-22T02:00:33.754Z",
+         *         "files": 120,
+         *         "bytes": 123456
+         *       },
+         *       "scheduleCount": 1,
+         *       "hasPolicy": true
+         *     }
+         */
+        FolderSummary: {
+            folder: string;
+            /** @description the newest backup that succeeded or failed (cancelled ones never ran); null before the first */
+            lastBackup: {
+                /** @description the backup job */
+                id: string;
+                /** @enum {string} */
+                status: "succeeded" | "failed";
+                /** Format: date-time */
+                finishedAt: string;
+                /** @description the error code of a failed backup; null when it succeeded */
+                errorCode: string | null;
+                /** @description what the backup added to the repository, in bytes before compression: its result's newBytes in the object repository, copiedBytes in the local tree; null when it failed */
+                addedBytes: number | null;
+            } | null;
+            /** @description when its newest successful backup ended */
+            lastSuccessAt: string | null;
+            /** @description its snapshots: backups that succeeded and that retention has not deleted */
+            snapshotCount: number;
+            /** @description its newest snapshot, with its size (bytes); null when it has none */
+            latestSnapshot: components["schemas"]["Snapshot"] | null;
+            /** @description its schedules, paused ones included */
+            scheduleCount: number;
+            /** @description whether a policy is stored for it */
+            hasPolicy: boolean;
         };
         /**
          * @example {
@@ -504,7 +917,121 @@ export interface components {
          *       "prunedAt": null
          *     }
          */
-        Job: components["schemas"]["BackupJob"] | components["schemas"]["VerifyJob"] | components["schemas"]["RestoreJob"];
+        Job: components["schemas"]["BackupJob"] | components["schemas"]["VerifyJob"] | components["schemas"]["RestoreJob"] | {
+            /** Format: uuid */
+            id: string;
+            /** @constant */
+            kind: "check";
+            /** @description relative to SOURCE_ROOT; "" for a job on the whole repository (check, prune) */
+            folder: string;
+            scheduleId: string | null;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            attempts: number;
+            /** @description host:pid of the worker that ran it */
+            worker: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC with milliseconds and Z
+             */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            progress: components["schemas"]["JobProgress"];
+            /** @description set once the job has succeeded; for a check that found damage, set on the failed job too */
+            result: {
+                /** @description no finding is damage */
+                ok: boolean;
+                /** @description how much pack data was read: none (headers only), all, or a percentage of the packs */
+                readData: ("none" | "all") | number;
+                /** @description snapshot objects listed */
+                snapshots: number;
+                /** @description packs in the repository when it was listed */
+                packs: number;
+                /** @description distinct tree and data blobs the snapshots reference */
+                referencedBlobs: number;
+                /** @description packs read whole, every blob authenticated and its id hashed again */
+                packsRead: number;
+                bytesRead: number;
+                /** @description packs that hold no blob a snapshot references (a prune collects them) */
+                orphans: {
+                    packs: number;
+                    bytes: number;
+                };
+                /** @description sorted by code, pack and blob; the first 1000 */
+                findings: {
+                    /** @enum {string} */
+                    code: "PACK_MISSING" | "PACK_DAMAGED" | "BLOB_MISSING" | "BLOB_DAMAGED" | "BLOB_MISPLACED" | "BLOB_UNRECORDED" | "SNAPSHOT_DAMAGED" | "PACK_UNREFERENCED" | "PACK_UNRECORDED";
+                    /** @description true: a snapshot may not read whole, and the check fails; false: a notice */
+                    damage: boolean;
+                    message: string;
+                    /** @description the pack concerned, as its object name (data/3f/3f2a…) */
+                    pack: string | null;
+                    /** @description the blob concerned, 64 hex digits */
+                    blob: string | null;
+                    /** @description the job ids of the snapshots it affects, sorted */
+                    snapshots: string[];
+                }[];
+                findingsTotal: number;
+                durationMs: number;
+            } | null;
+            error: components["schemas"]["JobError"] | null;
+            /** @description what a verify, restore or check job acts on; null for backups and prunes */
+            params: {
+                readData: ("none" | "all") | number;
+            };
+            /** @description when retention deleted this backup’s snapshot */
+            prunedAt: string | null;
+        } | {
+            /** Format: uuid */
+            id: string;
+            /** @constant */
+            kind: "prune";
+            /** @description relative to SOURCE_ROOT; "" for a job on the whole repository (check, prune) */
+            folder: string;
+            scheduleId: string | null;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            attempts: number;
+            /** @description host:pid of the worker that ran it */
+            worker: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC with milliseconds and Z
+             */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            progress: components["schemas"]["JobProgress"];
+            /** @description set once the job has succeeded; for a check that found damage, set on the failed job too */
+            result: {
+                /** @description packs deleted: condemned by an earlier prune and still unreferenced */
+                packsDeleted: number;
+                bytesDeleted: number;
+                /** @description packs mostly garbage whose chunks in use were copied into new packs (then condemned) */
+                packsRepacked: number;
+                bytesRepacked: number;
+                /** @description new packs written by repacking */
+                packsWritten: number;
+                bytesWritten: number;
+                /** @description packs condemned now, to be deleted by a later prune */
+                packsCondemned: number;
+                /** @description blobs in the packs condemned now that no snapshot references */
+                blobsCondemned: number;
+                /** @description condemned packs taken back: a snapshot references them again */
+                packsRescued: number;
+                /** @description condemned packs left for a later prune: a backup that might use them was running */
+                packsWaiting: number;
+                /** @description backups running when the prune marked; the packs they stored were left alone */
+                runningBackups: number;
+                durationMs: number;
+            } | null;
+            error: components["schemas"]["JobError"] | null;
+            /** @description what a verify, restore or check job acts on; null for backups and prunes */
+            params: null;
+            /** @description when retention deleted this backup’s snapshot */
+            prunedAt: string | null;
+        };
         JobError: {
             code: string;
             message: string;
@@ -540,8 +1067,13 @@ export interface components {
             nextCursor: string | null;
         };
         NewSchedule: {
-            /** @description relative to SOURCE_ROOT, e.g. photos/2024; 1 to 1000 bytes of well-formed UTF-8, no NUL or control characters, not absolute, no empty, "." or ".." segments, no segment over 255 bytes */
-            folder: string;
+            /**
+             * @description backup (of its folder), or prune or check of the whole object repository
+             * @enum {string}
+             */
+            kind?: "backup" | "prune" | "check";
+            /** @description relative to SOURCE_ROOT, e.g. photos/2024; a backup schedule needs one, a prune or check has none */
+            folder?: string;
             /**
              * @description a cron expression of 5 fields (minute hour day month weekday) or 6 (seconds first)
              * @example 0 3 * * *
@@ -553,6 +1085,75 @@ export interface components {
              * @example Europe/Paris
              */
             tz?: string;
+            /** @description check schedules only: "none" (the default), "all" (read every pack whole) or N, a percentage of the packs */
+            readData?: ("none" | "all") | number;
+        };
+        NewWebhook: {
+            /** @description http:// or https://; refused when it resolves to a loopback, link-local or private address (unless WEBHOOK_ALLOW_PRIVATE=true) */
+            url: string;
+            /** @description the events delivered, e.g. backup.failed; each at most once */
+            events: ("backup.succeeded" | "backup.failed" | "verify.succeeded" | "verify.failed" | "restore.succeeded" | "restore.failed" | "check.succeeded" | "check.failed" | "prune.succeeded" | "prune.failed")[];
+            /** @description only the jobs of this folder (exactly this one, not its subfolders); all folders when absent */
+            folder?: string;
+            /** @description the HMAC key of the signatures; one is generated (and answered once) when absent */
+            secret?: string;
+        };
+        /**
+         * @example {
+         *       "exclude": [
+         *         "*.tmp",
+         *         "cache/"
+         *       ],
+         *       "excludeIfPresent": ".nobackup",
+         *       "retention": {
+         *         "keepDaily": 7
+         *       }
+         *     }
+         */
+        PolicyBody: {
+            exclude?: string[] | null;
+            excludeIfPresent?: (string | string[]) | null;
+            /** @description files larger than this many bytes are left out; null: no limit */
+            maxFileSize?: number | null;
+            retention?: {
+                /** @description 0 (or absent): no limit by this rule */
+                keepLast?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepHourly?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepDaily?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepWeekly?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepMonthly?: number;
+                /** @description 0 (or absent): no limit by this rule */
+                keepYearly?: number;
+            } | null;
+        };
+        /**
+         * @example {
+         *       "exclude": [
+         *         "*.tmp"
+         *       ],
+         *       "retention": {
+         *         "keepDaily": 7,
+         *         "keepHourly": null
+         *       }
+         *     }
+         */
+        PolicyPatch: {
+            exclude?: string[] | null;
+            excludeIfPresent?: (string | string[]) | null;
+            /** @description files larger than this many bytes are left out; null: no limit */
+            maxFileSize?: number | null;
+            retention?: {
+                keepLast?: number | null;
+                keepHourly?: number | null;
+                keepDaily?: number | null;
+                keepWeekly?: number | null;
+                keepMonthly?: number | null;
+                keepYearly?: number | null;
+            } | null;
         };
         Problem: {
             /** @description the HTTP status, again */
@@ -569,7 +1170,7 @@ export interface components {
             id: string;
             /** @constant */
             kind: "restore";
-            /** @description relative to SOURCE_ROOT */
+            /** @description relative to SOURCE_ROOT; "" for a job on the whole repository (check, prune) */
             folder: string;
             scheduleId: string | null;
             /** @enum {string} */
@@ -585,10 +1186,10 @@ export interface components {
             startedAt: string | null;
             finishedAt: string | null;
             progress: components["schemas"]["JobProgress"];
-            /** @description set once the job has succeeded */
+            /** @description set once the job has succeeded; for a check that found damage, set on the failed job too */
             result: components["schemas"]["RestoreResult"] | null;
             error: components["schemas"]["JobError"] | null;
-            /** @description what a verify or restore job acts on; null for backups */
+            /** @description what a verify, restore or check job acts on; null for backups and prunes */
             params: components["schemas"]["RestoreParams"];
             /** @description when retention deleted this backup’s snapshot */
             prunedAt: string | null;
@@ -613,7 +1214,9 @@ export interface components {
         /**
          * @example {
          *       "id": "0b7f3c1e-5d2a-4f8e-9c61-3a4b5c6d7e8f",
+         *       "kind": "backup",
          *       "folder": "photos/2024",
+         *       "readData": null,
          *       "cron": "0 3 * * *",
          *       "tz": "Europe/Paris",
          *       "paused": false,
@@ -626,8 +1229,15 @@ export interface components {
         Schedule: {
             /** Format: uuid */
             id: string;
-            /** @description relative to SOURCE_ROOT */
+            /**
+             * @description backup (of its folder), or prune or check of the whole object repository
+             * @enum {string}
+             */
+            kind: "backup" | "prune" | "check";
+            /** @description relative to SOURCE_ROOT; "" for a prune or check schedule */
             folder: string;
+            /** @description what a check schedule reads of the packs; null for the other kinds */
+            readData: (("none" | "all") | number) | null;
             cron: string;
             tz: string;
             /** @description a paused schedule starts no backups until it is resumed */
@@ -690,12 +1300,38 @@ export interface components {
             filesCopied: number;
             lastSuccessAt: string | null;
         };
+        TreeEntry: {
+            /** @description its name in the directory */
+            name: string;
+            /**
+             * @description a regular file, a directory or a symbolic link
+             * @enum {string}
+             */
+            type: "file" | "dir" | "symlink";
+            /** @description a file's bytes; a symlink's target's bytes (UTF-8); 0 for a directory */
+            size: number;
+            /** @description permission bits, e.g. 420 for 0644 */
+            mode: number;
+            /**
+             * Format: date-time
+             * @description modification time as backed up, to the millisecond
+             */
+            mtime: string;
+            /** @description a symlink's target, as stored (never followed); null otherwise */
+            target: string | null;
+        };
+        TreePage: {
+            /** @description the directory listed, relative to the snapshot; "" for its root */
+            path: string;
+            items: components["schemas"]["TreeEntry"][];
+            nextCursor: string | null;
+        };
         VerifyJob: {
             /** Format: uuid */
             id: string;
             /** @constant */
             kind: "verify";
-            /** @description relative to SOURCE_ROOT */
+            /** @description relative to SOURCE_ROOT; "" for a job on the whole repository (check, prune) */
             folder: string;
             scheduleId: string | null;
             /** @enum {string} */
@@ -711,10 +1347,10 @@ export interface components {
             startedAt: string | null;
             finishedAt: string | null;
             progress: components["schemas"]["JobProgress"];
-            /** @description set once the job has succeeded */
+            /** @description set once the job has succeeded; for a check that found damage, set on the failed job too */
             result: components["schemas"]["VerifyResult"] | null;
             error: components["schemas"]["JobError"] | null;
-            /** @description what a verify or restore job acts on; null for backups */
+            /** @description what a verify, restore or check job acts on; null for backups and prunes */
             params: components["schemas"]["VerifyParams"];
             /** @description when retention deleted this backup’s snapshot */
             prunedAt: string | null;
@@ -729,6 +1365,53 @@ export interface components {
             files: number;
             bytes: number;
             durationMs: number;
+        };
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: ("backup.succeeded" | "backup.failed" | "verify.succeeded" | "verify.failed" | "restore.succeeded" | "restore.failed" | "check.succeeded" | "check.failed" | "prune.succeeded" | "prune.failed")[];
+            /** @description null: every folder */
+            folder: string | null;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC with milliseconds and Z
+             */
+            createdAt: string;
+        };
+        WebhookDelivery: {
+            /** @description increasing with each attempt recorded */
+            id: number;
+            /** @description the same for every attempt of one event to one webhook */
+            deliveryId: string;
+            /** @enum {string} */
+            event: "backup.succeeded" | "backup.failed" | "verify.succeeded" | "verify.failed" | "restore.succeeded" | "restore.failed" | "check.succeeded" | "check.failed" | "prune.succeeded" | "prune.failed";
+            /** Format: uuid */
+            jobId: string;
+            attempt: number;
+            /**
+             * @description delivered: a 2xx answer; failed: another answer, a timeout or a network error (tried again while attempts remain); refused: the URL now resolves to a private address (not tried again)
+             * @enum {string}
+             */
+            outcome: "delivered" | "failed" | "refused";
+            /** @description the receiver's HTTP status; null when none came */
+            statusCode: number | null;
+            /** @description why the attempt failed; null when delivered */
+            error: string | null;
+            durationMs: number;
+            /**
+             * Format: date-time
+             * @description when the attempt started
+             */
+            at: string;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -1064,7 +1747,7 @@ export interface operations {
     listJobs: {
         parameters: {
             query?: {
-                kind?: "backup" | "verify" | "restore";
+                kind?: "backup" | "verify" | "restore" | "check" | "prune";
                 status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                 folder?: string;
                 limit?: number;
@@ -1305,7 +1988,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1461,7 +2144,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1651,7 +2334,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1841,7 +2524,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2007,7 +2690,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2167,7 +2850,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2376,7 +3059,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2579,7 +3262,7 @@ export interface operations {
                     });
                 };
             };
-            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, …); otherwise an error (INTERNAL) */
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2604,6 +3287,435 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    listSnapshotDirectory: {
+        parameters: {
+            query?: {
+                /** @description a directory inside the snapshot; its root when absent */
+                path?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description the job id, a UUID
+                 * @example 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of the directory, sorted by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TreePage"];
+                };
+            };
+            /** @description Bad Request: INVALID_QUERY, INVALID_PATH, INVALID_CURSOR, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_QUERY" | "INVALID_PATH" | "INVALID_CURSOR" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Not Found: NOT_FOUND, NO_SUCH_PATH */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "NO_SUCH_PATH";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Conflict: SNAPSHOT_UNAVAILABLE, NO_SUCH_SNAPSHOT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "SNAPSHOT_UNAVAILABLE" | "NO_SUCH_SNAPSHOT";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unprocessable Entity: NOT_A_DIRECTORY */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_A_DIRECTORY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: REPOSITORY_DAMAGED, INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "REPOSITORY_DAMAGED" | "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: REPOSITORY_UNAVAILABLE, REPOSITORY_NOT_FOUND */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "REPOSITORY_UNAVAILABLE" | "REPOSITORY_NOT_FOUND";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    readSnapshotFile: {
+        parameters: {
+            query: {
+                /** @description a regular file inside the snapshot */
+                path: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description the job id, a UUID
+                 * @example 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes, typed by its name's extension (a short table, API.md), else application/octet-stream */
+            200: {
+                headers: {
+                    /** @description attachment, with the file's name as an ASCII fallback and as percent-encoded UTF-8 */
+                    "Content-Disposition"?: string;
+                    /** @description the file's size in bytes */
+                    "Content-Length"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Bad Request: INVALID_QUERY, INVALID_PATH, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_QUERY" | "INVALID_PATH" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Not Found: NOT_FOUND, NO_SUCH_PATH */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "NO_SUCH_PATH";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Conflict: SNAPSHOT_UNAVAILABLE, NO_SUCH_SNAPSHOT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "SNAPSHOT_UNAVAILABLE" | "NO_SUCH_SNAPSHOT";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unprocessable Entity: NOT_A_FILE */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_A_FILE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: REPOSITORY_DAMAGED, INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "REPOSITORY_DAMAGED" | "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: REPOSITORY_UNAVAILABLE, REPOSITORY_NOT_FOUND */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "REPOSITORY_UNAVAILABLE" | "REPOSITORY_NOT_FOUND";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    diffSnapshots: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description the job id, a UUID
+                 * @example 5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69
+                 */
+                id: string;
+                /** @description the id of the second backup, of the same folder */
+                otherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of the differences, in walk order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffPage"];
+                };
+            };
+            /** @description Bad Request: INVALID_QUERY, INVALID_CURSOR, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_QUERY" | "INVALID_CURSOR" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_FOUND";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Conflict: SNAPSHOT_UNAVAILABLE, NO_SUCH_SNAPSHOT, DIFFERENT_FOLDERS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "SNAPSHOT_UNAVAILABLE" | "NO_SUCH_SNAPSHOT" | "DIFFERENT_FOLDERS";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: REPOSITORY_DAMAGED, INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "REPOSITORY_DAMAGED" | "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: REPOSITORY_UNAVAILABLE, REPOSITORY_NOT_FOUND */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "REPOSITORY_UNAVAILABLE" | "REPOSITORY_NOT_FOUND";
                     } & {
                         [key: string]: unknown;
                     });
@@ -2790,6 +3902,543 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "JOB_NOT_CANCELLABLE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    listFolders: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of folders, in the byte order of their names */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPage"];
+                };
+            };
+            /** @description Bad Request: INVALID_CURSOR, INVALID_QUERY, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "INVALID_QUERY" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    getFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description the folder, URL-encoded as one segment: photos%2F2024 for photos/2024
+                 * @example photos/2024
+                 */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the folder */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Folder"];
+                };
+            };
+            /** @description Bad Request: INVALID_FOLDER, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_FOLDER" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Not Found: UNKNOWN_FOLDER */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNKNOWN_FOLDER";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    getFolderPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description the folder, URL-encoded as one segment: photos%2F2024 for photos/2024
+                 * @example photos/2024
+                 */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPolicy"];
+                };
+            };
+            /** @description Bad Request: INVALID_FOLDER, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_FOLDER" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    putFolderPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description the folder, URL-encoded as one segment: photos%2F2024 for photos/2024
+                 * @example photos/2024
+                 */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyBody"];
+            };
+        };
+        responses: {
+            /** @description the policy, as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPolicy"];
+                };
+            };
+            /** @description Bad Request: INVALID_FOLDER, INVALID_POLICY, VALIDATION, INVALID_JSON, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_FOLDER" | "INVALID_POLICY" | "VALIDATION" | "INVALID_JSON" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    patchFolderPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description the folder, URL-encoded as one segment: photos%2F2024 for photos/2024
+                 * @example photos/2024
+                 */
+                folder: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyPatch"];
+            };
+        };
+        responses: {
+            /** @description the policy, as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPolicy"];
+                };
+            };
+            /** @description Bad Request: INVALID_FOLDER, INVALID_POLICY, VALIDATION, INVALID_JSON, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_FOLDER" | "INVALID_POLICY" | "VALIDATION" | "INVALID_JSON" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                     } & {
                         [key: string]: unknown;
                     });
@@ -3519,6 +5168,320 @@ export interface operations {
             };
         };
     };
+    pruneRepository: {
+        parameters: {
+            query?: {
+                /** @description seconds to wait for the job to end (at most 300) */
+                wait?: number;
+            };
+            header?: {
+                /**
+                 * @description the same key with the same request within 24 hours answers the job first created with it
+                 * @example nightly-photos-2026-11-22
+                 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job, which succeeded while the client waited (?wait) */
+            200: {
+                headers: {
+                    /** @description where to read the job: /backups/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description the job, queued (or still going at the end of ?wait; or the job already asked for, by folder or Idempotency-Key) */
+            202: {
+                headers: {
+                    /** @description where to read the job: /backups/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad Request: INVALID_QUERY, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_QUERY" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed with NO_SUCH_DIRECTORY or NO_SUCH_PATH */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description the job, when the job was cancelled, a restore found its target (TARGET_EXISTS), or the snapshot was gone (NO_SUCH_SNAPSHOT); otherwise an error (NOT_OBJECT_REPOSITORY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_OBJECT_REPOSITORY";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description the job, when the job failed with NOT_A_DIRECTORY or OUTSIDE_SOURCE_ROOT; otherwise an error (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "IDEMPOTENCY_KEY_REUSED";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    checkRepository: {
+        parameters: {
+            query?: {
+                /** @description seconds to wait for the job to end (at most 300) */
+                wait?: number;
+                /** @description true: read and authenticate every byte of every pack, and hash every blob again */
+                readData?: "true" | "false";
+                /** @description read N % of the packs whole (at least one), drawn at random anew at every check */
+                readDataSubset?: number;
+            };
+            header?: {
+                /**
+                 * @description the same key with the same request within 24 hours answers the job first created with it
+                 * @example nightly-photos-2026-11-22
+                 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job, which succeeded while the client waited (?wait) */
+            200: {
+                headers: {
+                    /** @description where to read the job: /backups/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description the job, queued (or still going at the end of ?wait; or the job already asked for, by folder or Idempotency-Key) */
+            202: {
+                headers: {
+                    /** @description where to read the job: /backups/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad Request: INVALID_QUERY, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_QUERY" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed with NO_SUCH_DIRECTORY or NO_SUCH_PATH */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description the job, when the job was cancelled, a restore found its target (TARGET_EXISTS), or the snapshot was gone (NO_SUCH_SNAPSHOT); otherwise an error (NOT_OBJECT_REPOSITORY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_OBJECT_REPOSITORY";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description the job, when the job failed with NOT_A_DIRECTORY or OUTSIDE_SOURCE_ROOT; otherwise an error (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "IDEMPOTENCY_KEY_REUSED";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description the job, when the job failed on the server (NO_SPACE, IO_ERROR, SNAPSHOT_CORRUPT, WORKER_LOST, HOOK_FAILED, …); otherwise an error (INTERNAL) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"] | (components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    }));
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
     listSchedules: {
         parameters: {
             query?: {
@@ -3651,6 +5614,20 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Conflict: NOT_OBJECT_REPOSITORY */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_OBJECT_REPOSITORY";
                     } & {
                         [key: string]: unknown;
                     });
@@ -4086,6 +6063,527 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"] & ({
                         /** @enum {string} */
                         code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of webhooks, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description Bad Request: INVALID_CURSOR, INVALID_QUERY, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "INVALID_QUERY" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewWebhook"];
+            };
+        };
+        responses: {
+            /** @description the webhook, created, with its secret */
+            201: {
+                headers: {
+                    /** @description where to read the webhook: /webhooks/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description Bad Request: INVALID_WEBHOOK_URL, WEBHOOK_URL_UNRESOLVED, WEBHOOK_URL_PRIVATE, INVALID_FOLDER, VALIDATION, INVALID_JSON, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_WEBHOOK_URL" | "WEBHOOK_URL_UNRESOLVED" | "WEBHOOK_URL_PRIVATE" | "INVALID_FOLDER" | "VALIDATION" | "INVALID_JSON" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the webhook id, a UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Bad Request: UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_FOUND";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the webhook id, a UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_FOUND";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Service Unavailable: DATABASE_BUSY */
+            503: {
+                headers: {
+                    /** @description seconds after which the same request may be sent again (DATABASE_BUSY) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "DATABASE_BUSY";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the webhook id, a UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of the webhook's delivery attempts, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Bad Request: INVALID_CURSOR, INVALID_QUERY, UNKNOWN_PARAMETER, INVALID_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "INVALID_QUERY" | "UNKNOWN_PARAMETER" | "INVALID_URL";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description two challenges, Bearer and Basic realm="Strongbox", charset="UTF-8" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "NOT_FOUND";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Too Many Requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until the rate limit lets this caller in again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                    } & {
+                        [key: string]: unknown;
+                    });
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"] & ({
+                        /** @enum {string} */
+                        code: "INTERNAL";
                     } & {
                         [key: string]: unknown;
                     });

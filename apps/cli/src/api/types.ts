@@ -16,6 +16,20 @@ export type Stats = Schemas['Stats'];
 export type Schedule = Schemas['Schedule'];
 /** A snapshot of a folder (`/folders/{folder}/snapshots`): a backup that verify and restore take. */
 export type Snapshot = Schemas['Snapshot'];
+/** A URL told when jobs end (`/webhooks`); never with its secret. */
+export type Webhook = Schemas['Webhook'];
+/** The answer to a webhook's creation: the only one with its secret. */
+export type CreatedWebhook = Schemas['CreatedWebhook'];
+/** One attempt to deliver one event to a webhook (`/webhooks/{id}/deliveries`). */
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+/** A folder with its summary (`/folders`). */
+export type FolderSummary = Schemas['FolderSummary'];
+/** One folder with its policy and schedules (`/folders/{folder}`). */
+export type Folder = Schemas['Folder'];
+/** A folder's policy (`/folders/{folder}/policy`). */
+export type FolderPolicy = Schemas['FolderPolicy'];
+/** The body of `PATCH /folders/{folder}/policy`. */
+export type PolicyPatch = Schemas['PolicyPatch'];
 /** The body of every error answer. */
 export type Problem = Schemas['Problem'];
 type LogStatus = NonNullable<NonNullable<operations['listLogs']['parameters']['query']>['status']>;
@@ -24,7 +38,7 @@ type LogStatus = NonNullable<NonNullable<operations['listLogs']['parameters']['q
 export type Page<T> = Omit<Schemas['JobPage'], 'items'> & { items: T[] };
 
 // Every value of each enum, once: adding or removing one in the document fails the typecheck here.
-const KINDS: Record<JobKind, true> = { backup: true, verify: true, restore: true };
+const KINDS: Record<JobKind, true> = { backup: true, verify: true, restore: true, prune: true, check: true };
 const STATUSES: Record<JobStatus, true> = {
   queued: true,
   running: true,

@@ -48,9 +48,16 @@ export function registerList(program: Command, io: Io): void {
     });
 }
 
-/** The snapshot of a job that succeeded, the progress of one running, the error code of one that did not. */
+/**
+ * The snapshot of a job that succeeded (a check: how many findings; a prune: the packs deleted),
+ * the progress of one running, the error code of one that did not.
+ */
 function outcomeOf(job: Job): string {
-  if (job.status === 'succeeded') return job.result?.snapshot ?? '';
+  if (job.status === 'succeeded' && job.result) {
+    if (job.kind === 'prune') return `${job.result.packsDeleted} packs deleted`;
+    if (job.kind === 'check') return `${job.result.findingsTotal} findings`;
+    return job.result.snapshot;
+  }
   if (job.status === 'running') return progressOf(job);
   return job.error?.code ?? '';
 }

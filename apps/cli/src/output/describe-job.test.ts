@@ -18,6 +18,31 @@ describe('describeJob', () => {
     expect(describeJob(job)).toBe(`backup ${ID} photos/2024: running on vm:42, 3 of ? files, 2.0 KiB of ?`);
   });
 
+  it('sums up a check that succeeded: findings, packs and those read whole, orphans, duration', () => {
+    const job = jobOf({
+      kind: 'check',
+      folder: '',
+      status: 'succeeded',
+      params: { readData: 10 },
+      result: {
+        ok: true,
+        readData: 10,
+        snapshots: 3,
+        packs: 12,
+        referencedBlobs: 40,
+        packsRead: 2,
+        bytesRead: 4096,
+        orphans: { packs: 1, bytes: 2048 },
+        findings: [],
+        findingsTotal: 1,
+        durationMs: 95,
+      },
+    });
+    expect(describeJob(job)).toBe(
+      `check ${ID} : succeeded, 1 finding, 12 packs (2 read whole), 1 orphan pack of 2.0 KiB, 95 ms`,
+    );
+  });
+
   it('sums up a backup that succeeded: snapshot, files, bytes, linked, duration', () => {
     const job = jobOf({
       status: 'succeeded',
@@ -52,6 +77,32 @@ describe('describeJob', () => {
     });
     expect(describeJob(job)).toBe(
       `backup ${ID} photos/2024: succeeded, snapshot s/1, 3 files, 10 B, 0 linked, 2 skipped, 20 ms`,
+    );
+  });
+
+  it('sums up a prune that succeeded: packs deleted with their bytes, repacked, condemned, duration', () => {
+    const job = jobOf({
+      kind: 'prune',
+      folder: '',
+      status: 'succeeded',
+      params: null,
+      result: {
+        packsDeleted: 12,
+        bytesDeleted: 3 * 1024 * 1024,
+        packsRepacked: 1,
+        bytesRepacked: 4096,
+        packsWritten: 1,
+        bytesWritten: 1024,
+        packsCondemned: 3,
+        blobsCondemned: 57,
+        packsRescued: 0,
+        packsWaiting: 0,
+        runningBackups: 0,
+        durationMs: 812,
+      },
+    });
+    expect(describeJob(job)).toBe(
+      `prune ${ID} the repository: succeeded, 12 packs deleted (3.0 MiB), 1 pack repacked, 3 packs condemned, 812 ms`,
     );
   });
 

@@ -8,7 +8,9 @@ import { warningsOf } from './warnings.js';
  * terminal one as its summary, and a failed job's line goes to stderr.
  */
 export function describeJob(job: Job): string {
-  return `${job.kind} ${job.id} ${job.folder}: ${job.status}${detailOf(job)}`;
+  // A prune's folder is "": the whole repository.
+  const of = job.kind === 'prune' ? 'the repository' : job.folder;
+  return `${job.kind} ${job.id} ${of}: ${job.status}${detailOf(job)}`;
 }
 
 function detailOf(job: Job): string {
@@ -34,6 +36,24 @@ export function progressOf(job: Job): string {
 }
 
 function resultOf(job: Job): string {
+  if (job.kind === 'check') {
+    const { findingsTotal, orphans, packs, packsRead, durationMs } = job.result!;
+    return [
+      plural(findingsTotal, 'finding'),
+      `${plural(packs, 'pack')} (${packsRead} read whole)`,
+      `${plural(orphans.packs, 'orphan pack')} of ${formatBytes(orphans.bytes)}`,
+      formatDuration(durationMs),
+    ].join(', ');
+  }
+  if (job.kind === 'prune') {
+    const pruned = job.result!;
+    return [
+      `${plural(pruned.packsDeleted, 'pack')} deleted (${formatBytes(pruned.bytesDeleted)})`,
+      `${plural(pruned.packsRepacked, 'pack')} repacked`,
+      `${plural(pruned.packsCondemned, 'pack')} condemned`,
+      formatDuration(pruned.durationMs),
+    ].join(', ');
+  }
   const result = job.result!;
   const parts = [`snapshot ${result.snapshot}`];
   if (job.kind === 'restore') {

@@ -7,7 +7,9 @@ const ID = '0b7f3c1e-5d2a-4f8e-9c61-3a4b5c6d7e8f';
 function scheduleOf(fields: Partial<Schedule> = {}): Schedule {
   return {
     id: ID,
+    kind: 'backup',
     folder: 'photos/2024',
+    readData: null,
     cron: '0 3 * * *',
     tz: 'Europe/Paris',
     paused: false,
@@ -24,6 +26,17 @@ describe('describeSchedule', () => {
     expect(describeSchedule(scheduleOf())).toBe(
       `schedule ${ID} photos/2024: active, "0 3 * * *" in Europe/Paris, next run 2026-11-23T02:00:00.000Z`,
     );
+  });
+
+  it('names a prune schedule and a check schedule by what they do, with what the check reads', () => {
+    expect(describeSchedule(scheduleOf({ kind: 'prune', folder: '', tz: 'UTC' }))).toBe(
+      `schedule ${ID} prune of the repository: active, "0 3 * * *" in UTC, next run 2026-11-23T02:00:00.000Z`,
+    );
+    expect(
+      describeSchedule(
+        scheduleOf({ kind: 'check', folder: '', readData: 10, paused: true, nextRunAt: null }),
+      ),
+    ).toBe(`schedule ${ID} check of the repository (readData 10): paused, "0 3 * * *" in Europe/Paris`);
   });
 
   it('says a paused schedule is paused, with no next run', () => {

@@ -1,4 +1,4 @@
-import type { Job } from '@strongbox/contract';
+import type { Job, NewJob, Schedule } from '@strongbox/contract';
 import { type Db, getSchedule, insertJob } from '@strongbox/db';
 import {
   enqueue,
@@ -19,12 +19,14 @@ export interface TickDeps {
   logger: Logger;
 }
 
-/** What a tick did: started (or joined) a backup job, or nothing, and why. */
+/** What a tick did: started (or joined) a job, or nothing, and why. */
 export type TickOutcome = { jobId: string; created: boolean } | { skipped: 'paused' | 'deleted' };
 
 /**
- * Turns one tick of a schedule into a backup job the way `POST /backups` makes one: recorded in
- * MySQL first (a folder that already has a queued backup gets no second one), then queued. MySQL
+ * Turns one tick of a schedule into a job the way the API makes one (`POST /backups`,
+ * `POST /repository/prune`, `POST /repository/check`): recorded in MySQL first (a folder that already
+ * has a queued job of that kind gets no second one: a prune tick while a prune is queued answers
+ * that prune), then queued. MySQL
  * decides: a schedule it has paused or deleted starts nothing, and a deleted one's scheduler is
  * removed from Redis. A tick that fails (MySQL unreachable) is retried by the queue; trying again
  * cannot start two jobs, since the first one is still queued and is answered instead.
@@ -41,16 +43,25 @@ export async function runTick(deps: TickDeps, tick: QueueJob<TickData>): Promise
     return { skipped: 'deleted' };
   }
   if (schedule.paused) {
-    log.info('the schedule is paused; no backup');
+    log.info(`the schedule is paused; no ${schedule.kind}`);
     return { skipped: 'paused' };
   }
-  const { job, created } = await insertJob(deps.db, { kind: 'backup', folder: schedule.folder, scheduleId });
+  const { job, created } = await insertJob(deps.db, jobOf(schedule));
   await queueIfWaiting(deps.queue, job);
   log.info(
-    { jobId: job.id, folder: job.folder, created },
+    { jobId: job.id, kind: job.kind, folder: job.folder, created },
     created ? 'job created' : 'answered an existing job',
   );
   return { jobId: job.id, created };
+}
+
+/** The job a tick of this schedule records. */
+function jobOf(schedule: Schedule): NewJob {
+  const scheduleId = schedule.id;
+  if (schedule.kind === 'prune') return { kind: 'prune', folder: '', scheduleId };
+  if (schedule.kind === 'check')
+    return { kind: 'check', folder: '', scheduleId, params: { readData: schedule.readData ?? 'none' } };
+  return { kind: 'backup', folder: schedule.folder, scheduleId };
 }
 
 // insertJob answers either the new job or the folder's queued one; a retried tick may find its own

@@ -117,6 +117,38 @@ describe('schedule ticks', () => {
     expect(await jobsOf(schedule.id)).toEqual([]);
   });
 
+  it('records a prune job for a tick of a prune schedule, and answers that queued prune to the next tick', async () => {
+    const schedule = await insertSchedule(env.db, { kind: 'prune', cron: '0 4 * * *' });
+    const outcome = await runTick(deps(), tickOf({ scheduleId: schedule.id }));
+    expect(outcome).toEqual({ jobId: expect.stringMatching(/^[0-9a-f-]{36}$/), created: true });
+    const jobId = (outcome as { jobId: string }).jobId;
+    expect(await getJob(env.db, jobId)).toMatchObject({
+      kind: 'prune',
+      folder: '',
+      status: 'queued',
+      scheduleId: schedule.id,
+      params: null,
+    });
+    expect((await env.queue.getJob(jobId))?.data).toEqual({ id: jobId, folder: '' });
+    expect(await runTick(deps(), tickOf({ scheduleId: schedule.id }))).toEqual({ jobId, created: false });
+    expect(await jobsOf(schedule.id)).toEqual([jobId]);
+  });
+
+  it('records a check job reading what its check schedule says', async () => {
+    const schedule = await insertSchedule(env.db, { kind: 'check', cron: '0 5 * * 0', readData: 25 });
+    const outcome = await runTick(deps(), tickOf({ scheduleId: schedule.id }));
+    expect(outcome).toMatchObject({ created: true });
+    const jobId = (outcome as { jobId: string }).jobId;
+    expect(await getJob(env.db, jobId)).toMatchObject({
+      kind: 'check',
+      folder: '',
+      status: 'queued',
+      scheduleId: schedule.id,
+      params: { readData: 25 },
+    });
+    expect(await jobsOf(schedule.id)).toEqual([jobId]);
+  });
+
   it('starts nothing for a paused schedule', async () => {
     const schedule = await insertSchedule(env.db, { folder: 'paused', cron: '0 3 * * *' });
     await setSchedulePaused(env.db, schedule.id, true);

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, loadConfig } from '@strongbox/config';
 import { isTerminal, type Job } from '@strongbox/contract';
-import { connectDatabase, type Db, getJob, migrate } from '@strongbox/db';
+import { connectDatabase, type Db, getJob, insertJob, migrate } from '@strongbox/db';
 import {
   connectRedis,
   createQueue,
   createTickQueue,
+  enqueue,
   type StrongboxQueue,
   type TickQueue,
 } from '@strongbox/queue';
@@ -46,6 +47,8 @@ export interface WorkerTestEnv {
   makeFolder(folder: string, files: Record<string, string>): Promise<void>;
   /** Reads the job from MySQL until it has ended. */
   waitForEnd(id: string, timeoutMs?: number): Promise<Job>;
+  /** Records a job in MySQL, queues it, and reads it back once it has ended. */
+  runJob(request: Parameters<typeof insertJob>[1]): Promise<Job>;
   /** Stops every worker, closes every connection, drops the database, the keys and the folders. */
   close(): Promise<void>;
 }
@@ -88,6 +91,17 @@ export async function startWorkerTestEnv(options: WorkerTestEnvOptions = {}): Pr
   const workers: RunningWorker[] = [];
   const connections: Redis[] = [producer];
 
+  async function waitForEnd(id: string, timeoutMs = 30_000): Promise<Job> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // The database may be down for a while in a test of outages.
+      const job = await getJob(db, id).catch(() => null);
+      if (job && isTerminal(job.status)) return job;
+      if (Date.now() > deadline) throw new Error(`job ${id} did not end: ${JSON.stringify(job)}`);
+      await sleep(50);
+    }
+  }
+
   return {
     config,
     db,
@@ -99,6 +113,9 @@ export async function startWorkerTestEnv(options: WorkerTestEnvOptions = {}): Pr
       // The reconciler is tested on its own: here it runs once at start and never again.
       const worker = await startWorker({ reconcileIntervalMs: 3_600_000, logger, ...options, config, db });
       workers.push(worker);
+      // A test's own jobs go in after the pass at start: it would otherwise race it, and a job it
+      // adds could find the one the pass added, with the product's options, not the test's.
+      await worker.reconciled;
       return worker;
     },
     async stopWorkers() {
@@ -117,15 +134,11 @@ export async function startWorkerTestEnv(options: WorkerTestEnvOptions = {}): Pr
         await writeFile(file, content);
       }
     },
-    async waitForEnd(id, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        // The database may be down for a while in a test of outages.
-        const job = await getJob(db, id).catch(() => null);
-        if (job && isTerminal(job.status)) return job;
-        if (Date.now() > deadline) throw new Error(`job ${id} did not end: ${JSON.stringify(job)}`);
-        await sleep(50);
-      }
+    waitForEnd,
+    async runJob(request) {
+      const { job } = await insertJob(db, request);
+      await enqueue(queue, job);
+      return waitForEnd(job.id);
     },
     async close() {
       for (const worker of workers.splice(0)) await worker.close();

@@ -9,6 +9,11 @@ export interface JobTransition {
   to: JobStatus;
   /** A succeeded backup's copied figures and when it ended. */
   copied?: { files: number; bytes: number; finishedAt: Date } | null;
+  /**
+   * How many jobs of this kind made the same move together (a batch of jobs recorded at once).
+   * @defaultValue 1
+   */
+  jobs?: number;
 }
 
 /**
@@ -25,12 +30,12 @@ export async function countTransition(tx: DbConnection, transition: JobTransitio
 
 /** The statement of {@link countTransition}, for callers that send it with others in one round trip. */
 export function countTransitionSql(transition: JobTransition): [string, unknown[]] {
-  const { kind, from, to, copied } = transition;
+  const { kind, from, to, copied, jobs = 1 } = transition;
   if (from === to) return ['', []];
   const rows: [JobStatus, number, number, number, Date | null][] = [
-    [to, 1, copied?.files ?? 0, copied?.bytes ?? 0, copied?.finishedAt ?? null],
+    [to, jobs, copied?.files ?? 0, copied?.bytes ?? 0, copied?.finishedAt ?? null],
   ];
-  if (from) rows.push([from, -1, 0, 0, null]);
+  if (from) rows.push([from, -jobs, 0, 0, null]);
   rows.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const values = rows.map(() => `(?, ?, CONNECTION_ID() % ${SLOTS}, ?, ?, ?, ?)`).join(', ');
   return [

@@ -10,6 +10,7 @@ import {
 } from '@strongbox/contract';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type Db, inTransaction } from '../connection.js';
+import { recordBackupEnd } from '../folders/folder-summary.js';
 import { insertLogWith } from '../logs/insert-log.js';
 import { countTransition } from './count-jobs.js';
 import { getJob } from './get-job.js';
@@ -22,7 +23,12 @@ export type JobSuccess<K extends JobKind = JobKind> = {
 
 export type JobOutcome =
   | JobSuccess
-  | { status: 'failed'; error: JobError }
+  | {
+      status: 'failed';
+      error: JobError;
+      /** A check that found damage keeps what it found (docs/repository.md, "Maintenance"). */
+      result?: ResultOf<'check'>;
+    }
   | { status: 'cancelled'; error: JobError };
 
 /**
@@ -30,22 +36,30 @@ export type JobOutcome =
  * `finishedAt`) in one transaction, so a job is never ended without its row nor logged twice. A
  * success stores the result in the shape of its kind (fields beyond it are left out), sets the final
  * progress to the result's totals, and for a backup the snapshot and copied figures that retention
- * and stats read.
+ * and stats read; a backup that ran to its end moves its folder's summary.
  *
  * @returns the ended job, or null when it had already ended (another worker or a cancel won).
  */
 export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promise<Job | null> {
   const from: readonly JobStatus[] = outcome.status === 'cancelled' ? ['queued'] : ACTIVE_STATUSES;
   const result =
-    outcome.status === 'succeeded' ? JOB_RESULT_SCHEMAS[outcome.kind].parse(outcome.result) : null;
+    outcome.status === 'succeeded'
+      ? JOB_RESULT_SCHEMAS[outcome.kind].parse(outcome.result)
+      : outcome.status === 'failed' && outcome.result
+        ? JOB_RESULT_SCHEMAS.check.parse(outcome.result)
+        : null;
   const backup = outcome.status === 'succeeded' && outcome.kind === 'backup' ? outcome.result : null;
+  // The totals of a backup, verify or restore become its final progress (a check or prune counts packs).
+  const totals = result && 'files' in result ? result : null;
   const error = outcome.status === 'succeeded' ? null : outcome.error;
   const ended = await inTransaction(db, async (tx) => {
     const [rows] = await tx.execute<RowDataPacket[]>(
-      'SELECT kind, folder, status, UTC_TIMESTAMP(3) AS now FROM backup_job WHERE id = ? FOR UPDATE',
+      'SELECT seq, kind, folder, status, UTC_TIMESTAMP(3) AS now FROM backup_job WHERE id = ? FOR UPDATE',
       [id],
     );
-    const row = rows[0] as { kind: JobKind; folder: string; status: JobStatus; now: Date } | undefined;
+    const row = rows[0] as
+      | { seq: number; kind: JobKind; folder: string; status: JobStatus; now: Date }
+      | undefined;
     if (!row || !from.includes(row.status)) return false;
     await tx.execute<ResultSetHeader>(
       `UPDATE backup_job
@@ -63,10 +77,10 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
         backup?.copiedBytes ?? null,
         error?.code ?? null,
         error ? error.message.slice(0, 2000) : null,
-        result?.files ?? null,
-        result?.files ?? null,
-        result?.bytes ?? null,
-        result?.bytes ?? null,
+        totals?.files ?? null,
+        totals?.files ?? null,
+        totals?.bytes ?? null,
+        totals?.bytes ?? null,
         id,
       ],
     );
@@ -83,6 +97,16 @@ export async function finishJob(db: Db, id: string, outcome: JobOutcome): Promis
       code: error?.code ?? null,
       at: row.now,
     });
+    if (row.kind === 'backup' && outcome.status !== 'cancelled') {
+      await recordBackupEnd(tx, {
+        folder: row.folder,
+        jobId: id,
+        seq: Number(row.seq),
+        at: row.now,
+        result: backup,
+        errorCode: error?.code ?? null,
+      });
+    }
     await insertLogWith(tx, {
       date: row.now,
       action: ACTION_OF_KIND[row.kind],

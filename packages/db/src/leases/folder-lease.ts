@@ -1,6 +1,12 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../connection.js';
 
+/**
+ * The lease key of repository-wide maintenance (prune, check): it holds a NUL, which no folder can
+ * (the folder rule refuses control characters), so it never collides with a folder's lease.
+ */
+export const REPOSITORY_LEASE_KEY = '\u0000repository';
+
 /** A lease on a folder as its holder knows it: who holds it, and the fencing token it was given. */
 export interface FolderLease {
   folder: string;

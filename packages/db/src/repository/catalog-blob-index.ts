@@ -28,6 +28,19 @@ export interface CatalogBlobIndex {
   unrecorded(packs: readonly string[]): Promise<Set<string>>;
 }
 
+/**
+ * A blob recorded again is left where it is, unless its place is a pack a prune condemned (the
+ * backup stored it again because the lookup did not offer it): then it moves to the new pack, which
+ * is assigned last, after the columns that read the old one.
+ */
+const REPLACE_CONDEMNED = ['kind', 'byte_offset', 'byte_length', 'pack']
+  .map(
+    (column) =>
+      `${column} = IF(EXISTS (SELECT 1 FROM repository_condemned_pack c WHERE c.repository_id = ` +
+      `repository_blob.repository_id AND c.name = repository_blob.pack), VALUES(${column}), ${column})`,
+  )
+  .join(', ');
+
 /** Ids or names in one `IN (…)` list at most, and blob rows in one INSERT. */
 const IN_LIST = 1000;
 
@@ -45,7 +58,10 @@ export function catalogBlobIndex(db: Db, repositoryId: string): CatalogBlobIndex
       const held = new Set<string>();
       for (let at = 0; at < ids.length; at += IN_LIST) {
         const [rows] = await db.query<RowDataPacket[]>(
-          'SELECT id FROM repository_blob WHERE repository_id = ? AND id IN (?)',
+          // A blob placed in a condemned pack is not offered: the backup stores it again.
+          `SELECT b.id FROM repository_blob b
+           WHERE b.repository_id = ? AND b.id IN (?) AND NOT EXISTS (SELECT 1 FROM repository_condemned_pack c
+             WHERE c.repository_id = b.repository_id AND c.name = b.pack)`,
           [repository, ids.slice(at, at + IN_LIST)],
         );
         for (const row of rows) held.add((row.id as Buffer).toString('hex'));
@@ -79,7 +95,7 @@ export function catalogBlobIndex(db: Db, repositoryId: string): CatalogBlobIndex
             .map(({ id, offset, length }) => [repository, id, kind, pack, offset, length]);
           await tx.query<ResultSetHeader>(
             `INSERT INTO repository_blob (repository_id, id, kind, pack, byte_offset, byte_length)
-             VALUES ? ON DUPLICATE KEY UPDATE id = id`,
+             VALUES ? ON DUPLICATE KEY UPDATE ${REPLACE_CONDEMNED}`,
             [rows],
           );
         }

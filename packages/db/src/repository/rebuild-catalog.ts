@@ -1,6 +1,7 @@
 import { ACTION_OF_KIND, type BackupResult, backupResultSchema } from '@strongbox/contract';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type Db, inTransaction } from '../connection.js';
+import { recordBackupEnd } from '../folders/folder-summary.js';
 import { countTransition } from '../jobs/count-jobs.js';
 import { recordEnd } from '../jobs/record-end.js';
 import { insertLogWith } from '../logs/insert-log.js';
@@ -112,8 +113,8 @@ async function withoutJob(db: Db, jobIds: string[]): Promise<string[]> {
 }
 
 /**
- * Inserts the succeeded backup job of a snapshot, with its counts, its folder's newest success
- * and its log row, in one transaction, in the order finishJob takes the same locks; answers false,
+ * Inserts the succeeded backup job of a snapshot, with its counts, its folder's newest success and
+ * summary, and its log row, in one transaction, in the order finishJob takes the same locks; answers false,
  * writing nothing, when a job of that id exists (another rebuild recorded it first).
  */
 async function recordRebuiltJob(db: Db, snapshot: CatalogSnapshot): Promise<boolean> {
@@ -121,8 +122,9 @@ async function recordRebuiltJob(db: Db, snapshot: CatalogSnapshot): Promise<bool
   const startedAt = snapshot.time;
   const finishedAt = new Date(startedAt.getTime() + result.durationMs);
   return inTransaction(db, async (tx) => {
+    let seq: number;
     try {
-      await tx.execute<ResultSetHeader>(
+      const [inserted] = await tx.execute<ResultSetHeader>(
         `INSERT INTO backup_job (id, kind, folder, status, attempts, created_at, started_at, finished_at,
          files_done, files_total, bytes_done, bytes_total, result, snapshot, files_copied, bytes_copied)
        VALUES (?, 'backup', ?, 'succeeded', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -142,6 +144,7 @@ async function recordRebuiltJob(db: Db, snapshot: CatalogSnapshot): Promise<bool
           result.copiedBytes,
         ],
       );
+      seq = inserted.insertId;
     } catch (error) {
       // The unique key on the id: a job of that id is recorded (another rebuild won).
       if ((error as { code?: string }).code === 'ER_DUP_ENTRY') return false;
@@ -159,6 +162,14 @@ async function recordRebuiltJob(db: Db, snapshot: CatalogSnapshot): Promise<bool
       status: 'succeeded',
       code: null,
       at: finishedAt,
+    });
+    await recordBackupEnd(tx, {
+      folder: snapshot.folder,
+      jobId: snapshot.jobId,
+      seq,
+      at: finishedAt,
+      result,
+      errorCode: null,
     });
     await insertLogWith(tx, {
       date: finishedAt,

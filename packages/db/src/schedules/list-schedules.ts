@@ -1,9 +1,7 @@
 import type { Page, Schedule } from '@strongbox/contract';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../connection.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { InvalidCursorError } from '../errors.js';
-import { Where } from '../where.js';
+import { keysetPage } from '../keyset-page.js';
 import { SCHEDULE_COLUMNS, scheduleFromRow } from './schedule-row.js';
 
 export interface ListSchedulesQuery {
@@ -13,21 +11,25 @@ export interface ListSchedulesQuery {
 
 /** Schedules oldest first, one page at a time. */
 export async function listSchedules(db: Db, query: ListSchedulesQuery): Promise<Page<Schedule>> {
-  const where = new Where();
-  if (query.cursor) {
-    const position = decodeCursor(query.cursor, ['number']);
-    if (!position) throw new InvalidCursorError();
-    where.add('seq > ?', position[0]);
-  }
-  const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT ${SCHEDULE_COLUMNS} FROM schedule ${where} ORDER BY seq LIMIT ?`,
-    [...where.params, query.limit + 1],
-  );
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
   const now = new Date();
-  return {
-    items: page.map((row) => scheduleFromRow(row, now)),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([Number(last.seq)]) : null,
-  };
+  return keysetPage(
+    db,
+    {
+      select: `SELECT ${SCHEDULE_COLUMNS} FROM schedule`,
+      key: 'seq',
+      map: (row) => scheduleFromRow(row, now),
+    },
+    query,
+  );
+}
+
+/** Every schedule of one folder, oldest first, read by the index on the schedules by folder (migration 0018). */
+export async function listFolderSchedules(db: Db, folder: string): Promise<Schedule[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${SCHEDULE_COLUMNS} FROM schedule
+     WHERE folder = ? AND CAST(folder AS BINARY) = CAST(? AS BINARY) ORDER BY seq`,
+    [folder, folder],
+  );
+  const now = new Date();
+  return rows.map((row) => scheduleFromRow(row, now));
 }

@@ -1,7 +1,7 @@
 import { nextRunOf, SCHEDULE_ERROR_CODE, type Schedule, scheduleSchema } from '@strongbox/contract';
 import type { RowDataPacket } from 'mysql2/promise';
 
-export const SCHEDULE_COLUMNS = 'seq, id, folder, cron, tz, paused, created_at, updated_at';
+export const SCHEDULE_COLUMNS = 'seq, id, kind, folder, cron, tz, paused, params, created_at, updated_at';
 
 /**
  * A `schedule` row as the schedule object, with when it fires next (null while paused). A row that
@@ -14,7 +14,9 @@ export function scheduleFromRow(row: RowDataPacket, now: Date = new Date()): Sch
   const next = nextRunOf(String(row.cron), String(row.tz), now);
   return scheduleSchema.parse({
     id: row.id,
+    kind: row.kind,
     folder: row.folder,
+    readData: row.params === null ? null : (JSON.parse(String(row.params)) as { readData: unknown }).readData,
     cron: row.cron,
     tz: row.tz,
     paused,

@@ -1,6 +1,7 @@
 import type { Schedule } from '@strongbox/contract';
-import type { ResultSetHeader } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { type Db, inTransaction } from '../connection.js';
+import { recordScheduleChange } from '../folders/folder-summary.js';
 import { getSchedule } from './get-schedule.js';
 
 /** Pauses or resumes a schedule; null when there is no such schedule. */
@@ -17,12 +18,20 @@ export async function setSchedulePaused(db: Db, id: string, paused: boolean): Pr
   return getSchedule(db, id);
 }
 
-/** Deletes a schedule; false when there was none. The jobs it started keep its id. */
+/**
+ * Deletes a schedule, and counts a backup schedule out of its folder's summary; false when there was none. The jobs
+ * it started keep its id.
+ */
 export async function deleteSchedule(db: Db, id: string): Promise<boolean> {
-  const [result] = await inTransaction(
-    db,
-    (tx) => tx.execute<ResultSetHeader>('DELETE FROM schedule WHERE id = ?', [id]),
-    { oneRoundTrip: true },
-  );
-  return result.affectedRows === 1;
+  return inTransaction(db, async (tx) => {
+    const [rows] = await tx.execute<RowDataPacket[]>(
+      'SELECT kind, folder FROM schedule WHERE id = ? FOR UPDATE',
+      [id],
+    );
+    const deleted = rows[0];
+    if (!deleted) return false;
+    await tx.execute('DELETE FROM schedule WHERE id = ?', [id]);
+    if (deleted.kind === 'backup') await recordScheduleChange(tx, String(deleted.folder), -1);
+    return true;
+  });
 }

@@ -111,3 +111,27 @@ describe('the local tree', () => {
     expect(await tree.listSnapshots('f')).toHaveLength(1001);
   });
 });
+
+describe("the local tree's reads of a snapshot's contents", () => {
+  it('never opens a file through a symlink swapped in for a directory or a file of the snapshot', async () => {
+    const tree = new LocalTree(ws.backup);
+    const made = await tree.backup('f', {
+      sourceRoot: ws.src,
+      jobId: '5c1e0b57-2d41-4a0e-9a1e-3f1d2c4b5a69',
+    });
+    const outside = path.join(ws.dir, 'outside');
+    await writeTree(outside, { 'c.txt': 'SECRET', 'a.txt': 'SECRET' });
+    const snapshotDir = path.join(ws.backup, made.snapshot);
+    // Someone with write access to the backup folder swaps a directory and a file for symlinks out.
+    await fsp.rm(path.join(snapshotDir, 'b'), { recursive: true });
+    await fsp.symlink(outside, path.join(snapshotDir, 'b'));
+    await fsp.rm(path.join(snapshotDir, 'a.txt'));
+    await fsp.symlink(path.join(outside, 'a.txt'), path.join(snapshotDir, 'a.txt'));
+    const codeOf = (path_: string) =>
+      tree.readFile(made.snapshot, path_).then(
+        () => 'opened',
+        (error: { code?: string }) => error.code,
+      );
+    expect([await codeOf('b/c.txt'), await codeOf('a.txt')]).toEqual(['NO_SUCH_PATH', 'NOT_A_FILE']);
+  });
+});

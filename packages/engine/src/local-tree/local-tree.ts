@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { backupWith } from '../backup.js';
 import { EngineError, toEngineError } from '../errors.js';
+import { noneExcluded } from '../filter.js';
 import { syncFilesystem } from '../flush.js';
 import { readHeader, readTrailer } from '../manifest.js';
 import type { ManifestHeader, ManifestTrailer } from '../manifest-entry.js';
@@ -9,6 +10,8 @@ import type {
   BackupPhases,
   BackupRequest,
   BackupResult,
+  ContentChange,
+  ContentEntry,
   ReadRequest,
   Repository,
   RestoreRequest,
@@ -16,6 +19,7 @@ import type {
   RetentionPolicy,
   RetentionResult,
   SnapshotEntry,
+  SnapshotFile,
   StagedBackup,
   SweepRequest,
   VerifyResult,
@@ -24,6 +28,7 @@ import { checkRestoreRequest, restoreTree } from '../restore.js';
 import { selectKept } from '../retention.js';
 import { assertValidFolder } from '../validate-folder.js';
 import { verifyFiles } from '../verify.js';
+import { diffManifests, listManifestDirectory, openSnapshotFile } from './contents.js';
 import {
   backupRoot,
   type FolderDirectory,
@@ -138,6 +143,22 @@ export class LocalTree implements Repository {
     return listFolders(await backupRoot(this.backupFolder));
   }
 
+  async listDirectory(snapshot: string, path: string): Promise<ContentEntry[]> {
+    return listManifestDirectory(await this.located(snapshot), path);
+  }
+
+  async readFile(snapshot: string, path: string): Promise<SnapshotFile> {
+    return openSnapshotFile(await this.located(snapshot), path);
+  }
+
+  async *diff(from: string, to: string): AsyncIterable<ContentChange> {
+    yield* diffManifests(await this.located(from), await this.located(to));
+  }
+
+  private async located(snapshot: string): Promise<SnapshotInfo> {
+    return locateSnapshot(await backupRoot(this.backupFolder), snapshot);
+  }
+
   /** Runs `use` on the folder's directory and its inventory; answers `none` when it has no directory. */
   private async inFolder<T>(
     folder: string,
@@ -222,7 +243,8 @@ export class LocalTree implements Repository {
 
 /** The result an earlier attempt wrote into its snapshot's trailer (manifest version 2), or null. */
 function resultOf(snapshot: string, trailer: ManifestTrailer): BackupResult | null {
-  const { files, bytes, copiedFiles, copiedBytes, linkedFiles, skipped, warnings, durationMs } = trailer;
+  const { files, bytes, copiedFiles, copiedBytes, linkedFiles, skipped, warnings, durationMs, excluded } =
+    trailer;
   if (
     copiedFiles === undefined ||
     copiedBytes === undefined ||
@@ -233,5 +255,17 @@ function resultOf(snapshot: string, trailer: ManifestTrailer): BackupResult | nu
   ) {
     return null;
   }
-  return { snapshot, files, bytes, copiedFiles, copiedBytes, linkedFiles, skipped, warnings, durationMs };
+  // A snapshot made before policies left nothing out.
+  return {
+    snapshot,
+    files,
+    bytes,
+    copiedFiles,
+    copiedBytes,
+    linkedFiles,
+    skipped,
+    warnings,
+    durationMs,
+    excluded: excluded ?? noneExcluded(),
+  };
 }

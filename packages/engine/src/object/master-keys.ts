@@ -106,6 +106,11 @@ export async function openMasterKeys(
   };
 }
 
+/** When the key object `keys/<keyId>` was made, as it records (no password needed): REPOSITORY_DAMAGED if it does not parse. */
+export function keyCreated(object: Buffer, keyId: string): string {
+  return parseObject(keyObjectSchema, object, `key ${keyId}`).created;
+}
+
 function derive(
   password: string,
   salt: Buffer,

@@ -1,7 +1,8 @@
-import { constants, promises as fsp } from 'node:fs';
+import { type BigIntStats, constants, promises as fsp } from 'node:fs';
 import { escapeName, openChildDirectory, readSortedEntries } from '../anchored-dir.js';
 import { EngineError, errnoOf, toEngineError } from '../errors.js';
 import { fdPath } from '../fd-path.js';
+import { noneExcluded, PathFilter } from '../filter.js';
 import { ProgressThrottle } from '../progress.js';
 import type { BackupRequest, BackupResult } from '../repository/repository.js';
 import { resolveSourceDirectory } from '../resolve.js';
@@ -30,6 +31,8 @@ interface Walk {
   symlinks: number;
   progress: ProgressThrottle;
   signal: AbortSignal | undefined;
+  /** The folder's policy: what is left out (null: nothing, and no test is made). */
+  filter: PathFilter | null;
 }
 
 /**
@@ -60,12 +63,16 @@ export async function backupInto(
       bytesDone: counters.bytes,
     })),
     signal: request.signal,
+    filter: PathFilter.of(request.filter),
   };
   const source = await resolveSourceDirectory(request.sourceRoot, folder);
   let tree: Buffer;
   try {
     try {
-      tree = await writeDirectory(walk, source.handle, '', await previousEntries(walk, parent?.tree));
+      tree =
+        (await writeDirectory(walk, source.handle, '', await previousEntries(walk, parent?.tree))) ??
+        // The folder itself holds a marker: the snapshot is its root directory alone.
+        (await writeTree(walk, []));
     } finally {
       await source.close();
     }
@@ -86,6 +93,7 @@ export async function backupInto(
     warnings: tally.warnings,
     durationMs: Math.round(performance.now() - started),
     ...walk.writer.chunks,
+    excluded: tally.excluded,
   };
   const sealed = sealSnapshot(repo.keys.data, {
     version: 1,
@@ -125,15 +133,26 @@ async function previousEntries(walk: Walk, treeId: string | undefined): Promise<
   }
 }
 
-/** Stores a directory's files and subdirectories, then its tree; answers the tree's id. */
+/**
+ * Stores a directory's files and subdirectories, then its tree; answers the tree's id, or null when
+ * the directory holds a marker of the folder's policy (then nothing of it is stored).
+ */
 async function writeDirectory(
   walk: Walk,
   dir: fsp.FileHandle,
   rel: string,
   previous: Map<string, TreeEntry>,
-): Promise<Buffer> {
+): Promise<Buffer | null> {
   walk.signal?.throwIfAborted();
   const { entries, notUtf8 } = await readSortedEntries(dir);
+  const { filter } = walk;
+  const marker = filter?.markerAmong(entries);
+  if (marker !== undefined) {
+    walk.counters.excluded.byMarker++;
+    if (rel === '')
+      addWarning(walk.counters, `the folder holds the marker ${marker}: nothing in it is backed up`);
+    return null;
+  }
   for (const name of notUtf8) {
     walk.counters.skipped++;
     addWarning(walk.counters, `${join(rel, name)}: the name is not UTF-8, skipped`);
@@ -147,21 +166,18 @@ async function writeDirectory(
     try {
       const st = await fsp.lstat(at, { bigint: true });
       const common = { name: d.name, mode: Number(st.mode & 0o7777n), mtime: st.mtimeNs.toString() };
+      if (filter && isLeftOut(walk, filter, relPath, st)) continue;
       if (st.isDirectory()) {
         const child = await openChildDirectory(dir, d.name);
         try {
-          tree.push({
-            ...common,
-            type: 'dir',
-            subtree: (
-              await writeDirectory(
-                walk,
-                child,
-                relPath,
-                await previousEntries(walk, before?.type === 'dir' ? before.subtree : undefined),
-              )
-            ).toString('hex'),
-          });
+          const subtree = await writeDirectory(
+            walk,
+            child,
+            relPath,
+            await previousEntries(walk, before?.type === 'dir' ? before.subtree : undefined),
+          );
+          if (subtree === null) continue;
+          tree.push({ ...common, type: 'dir', subtree: subtree.toString('hex') });
         } finally {
           await child.close();
         }
@@ -193,9 +209,29 @@ async function writeDirectory(
     }
     walk.progress.update();
   }
+  return writeTree(walk, tree);
+}
+
+/** Stores a directory's tree; answers its id. */
+async function writeTree(walk: Walk, tree: TreeEntry[]): Promise<Buffer> {
   const encoded = encodeTree(walk.idKey, tree);
   for (const part of encoded.parts) await walk.writer.add('tree', part.plaintext, part.id);
   return encoded.id;
+}
+
+/** Whether the policy leaves the entry out (by a pattern, or by its size); counted if so. */
+function isLeftOut(walk: Walk, filter: PathFilter, relPath: string, st: BigIntStats): boolean {
+  const { excluded } = walk.counters;
+  if (st.isDirectory() ? filter.excludesDirectory(relPath) : filter.excludesFile(relPath)) {
+    excluded.byPattern++;
+    return true;
+  }
+  if (st.isFile() && filter.tooLarge(st.size)) {
+    excluded.bySize++;
+    excluded.bySizeBytes += Number(st.size);
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -291,6 +327,8 @@ export function resultOf(object: SnapshotObject): BackupResult | null {
     snapshot: object.jobId,
     files: object.totals.files,
     bytes: object.totals.bytes,
+    // A snapshot made before policies left nothing out.
+    excluded: noneExcluded(),
     ...object.result,
   };
 }

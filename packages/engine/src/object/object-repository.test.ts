@@ -348,6 +348,25 @@ describe('object repository', () => {
     expect(await fsp.readFile(path.join(ws.src, 'good'), 'utf8')).toBe('good content');
   });
 
+  it("ends a file's stream with REPOSITORY_DAMAGED, passing on no byte of a chunk that fails authentication", async () => {
+    await writeTree(ws.src, { 'docs/bad.txt': 'soon damaged' });
+    const made = await backup('docs');
+    const [pack] = await names(store, 'data/');
+    const bytes = await store.get(pack!);
+    bytes[20]! ^= 0x01;
+    await store.put(pack!, bytes);
+    const file = await repository.readFile(made.snapshot, 'bad.txt');
+    expect(file.size).toBe(12);
+    const received: Buffer[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const chunk of file.stream) received.push(chunk as Buffer);
+      })(),
+    );
+    expect(error).toMatchObject({ code: 'REPOSITORY_DAMAGED' });
+    expect(received).toEqual([]);
+  });
+
   describe('reads of a restore, coalesced by pack', () => {
     const FILES = 200;
     const contentOf = (i: number) => `small file number ${i}, `.repeat(1 + (i % 7));

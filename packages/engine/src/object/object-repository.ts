@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { EngineError, toEngineError } from '../errors.js';
+import { noneExcluded } from '../filter.js';
 import { removeTree } from '../remove-tree.js';
 import type {
   BackupRequest,
   BackupResult,
+  ContentChange,
+  ContentEntry,
   ReadRequest,
   Repository,
   RestoreRequest,
@@ -14,6 +17,7 @@ import type {
   RetentionPolicy,
   RetentionResult,
   SnapshotEntry,
+  SnapshotFile,
   VerifyResult,
 } from '../repository/repository.js';
 import { checkRestoreRequest, restoreTree } from '../restore.js';
@@ -31,8 +35,17 @@ import {
 } from './master-keys.js';
 import { MemoryBlobIndex } from './memory-blob-index.js';
 import { backupInto, resultOf } from './object-backup.js';
+import { type CheckOptions, type CheckReport, checkRepository } from './object-check.js';
+import {
+  contentEntry,
+  diffTrees,
+  directoryEntries,
+  openObjectFile,
+  type SnapshotRoot,
+} from './object-contents.js';
 import { type CatchUpCounts, PackedBlobs } from './object-index.js';
 import { markReferenced, packsOutside } from './object-mark.js';
+import { type PruneCatalog, type PruneOptions, type PruneReport, pruneOpen } from './object-prune.js';
 import { readSnapshotTree } from './object-read.js';
 import { type ObjectEntry, ObjectNotFoundError, type ObjectStore } from './object-store.js';
 import type { OpenRepository } from './open-repository.js';
@@ -168,6 +181,29 @@ export class ObjectRepository implements Repository {
     return packsOutside(repo, await markReferenced(repo, await this.allSnapshots(repo)));
   }
 
+  /**
+   * Checks the repository against the catalog given and itself, read-only (see checkRepository and
+   * docs/repository.md, "Maintenance"): what it found, each finding naming the snapshots it affects.
+   */
+  async check(options: CheckOptions): Promise<CheckReport> {
+    return checkRepository(await this.opened(), options);
+  }
+
+  /**
+   * Prunes the repository: the engine's entry point of the `prune` job (docs/repository.md,
+   * "Maintenance"). Deletes the packs an earlier prune condemned that are still unreferenced once
+   * every backup that might use them has ended, condemns the packs no snapshot references, repacks
+   * the packs mostly garbage, and takes back condemned packs that a snapshot references again. No
+   * lock stops backups meanwhile: `catalog` (the MySQL catalog's, `pruneCatalog` in packages/db)
+   * keeps condemned blobs from being offered to backups, and says which backups were running.
+   * The mark holds two sets of 32-byte ids (about 64 bytes a blob), not strings, and the packs are
+   * gone through a page at a time. Run one at a time per repository (the worker's lease).
+   */
+  async prune(catalog: PruneCatalog, options: PruneOptions = {}): Promise<PruneReport> {
+    const repo = await this.opened();
+    return pruneOpen(repo, () => this.allSnapshots(repo), catalog, options);
+  }
+
   /** A backup leaves nothing to sweep here: it writes whole packs and commits with one object. */
   async sweep(folder: string): Promise<string[]> {
     assertValidFolder(folder);
@@ -178,6 +214,26 @@ export class ObjectRepository implements Repository {
   async listFolders(): Promise<string[]> {
     const repo = await this.opened();
     return [...new Set((await this.allSnapshots(repo)).map((object) => object.folder))];
+  }
+
+  async listDirectory(snapshot: string, path: string): Promise<ContentEntry[]> {
+    const repo = await this.opened();
+    return (await directoryEntries(repo.blobs.reader(), await this.rootOf(snapshot), path)).map(contentEntry);
+  }
+
+  async readFile(snapshot: string, path: string): Promise<SnapshotFile> {
+    const repo = await this.opened();
+    return openObjectFile(repo.blobs.reader(), await this.rootOf(snapshot), path);
+  }
+
+  async *diff(from: string, to: string): AsyncIterable<ContentChange> {
+    const repo = await this.opened();
+    const [before, after] = [await this.rootOf(from), await this.rootOf(to)];
+    yield* diffTrees(repo.blobs.reader(), before.tree, after.tree, '');
+  }
+
+  private async rootOf(snapshot: string): Promise<SnapshotRoot> {
+    return { snapshot, tree: (await this.located(snapshot)).tree };
   }
 
   /** The repository's id (its config's): what keeps two repositories apart in one catalog. */
@@ -213,6 +269,7 @@ export class ObjectRepository implements Repository {
       skipped: 0,
       warnings: [],
       durationMs: 0,
+      excluded: noneExcluded(),
     };
     return { jobId: object.jobId, folder: object.folder, time: new Date(object.time), result };
   }
@@ -358,10 +415,10 @@ export class ObjectRepository implements Repository {
  * @throws EngineError REPOSITORY_NOT_FOUND on an empty store, UNKNOWN_LAYOUT on objects without
  *   a config or a config of another format version, WRONG_PASSWORD when no key opens.
  */
-async function openKeys(
+export async function openKeys(
   store: ObjectStore,
   password: string,
-): Promise<{ config: RepositoryConfig; keys: MasterKeys }> {
+): Promise<{ config: RepositoryConfig; keys: MasterKeys; keyId: string }> {
   const configBytes = await store.get('config').catch(orNull);
   if (configBytes === null) {
     for await (const { name } of store.list('')) {
@@ -380,7 +437,8 @@ async function openKeys(
   for await (const { name } of store.list('keys/')) {
     const keyId = name.slice('keys/'.length);
     try {
-      return { config, keys: await openMasterKeys(await store.get(name), password, keyId, config.id) };
+      const keys = await openMasterKeys(await store.get(name), password, keyId, config.id);
+      return { config, keys, keyId };
     } catch (error) {
       if (!(error instanceof EngineError && error.code === 'WRONG_PASSWORD')) throw error;
       wrong = error;
@@ -401,7 +459,7 @@ const REFUSALS_AT_OPEN = new Set<EngineError['code']>([
  * Runs an open; what refuses the repository as a whole (a wrong password, an unknown format
  * version, a damaged config, key or pack header) says which repository, once, here.
  */
-async function named<T>(store: ObjectStore, open: () => Promise<T>): Promise<T> {
+export async function named<T>(store: ObjectStore, open: () => Promise<T>): Promise<T> {
   try {
     return await open();
   } catch (error) {

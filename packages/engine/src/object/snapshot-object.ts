@@ -31,6 +31,10 @@ const snapshotSchema = z.strictObject({
       reusedChunks: count.optional(),
       newBytes: count.optional(),
       storedBytes: count.optional(),
+      /** What the folder's policy left out (absent from snapshots made before policies). */
+      excluded: z
+        .strictObject({ byPattern: count, byMarker: count, bySize: count, bySizeBytes: count })
+        .optional(),
     })
     .optional(),
 });

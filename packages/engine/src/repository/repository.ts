@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import type { CopyHooks } from '../copy-tree.js';
+import type { BackupFilter } from '../filter.js';
 import type { ManifestTrailer } from '../manifest-entry.js';
 import type { BackupProfile } from '../profile.js';
 import type { Progress } from '../progress.js';
@@ -26,12 +28,72 @@ export interface Repository {
   listSnapshots(folder: string): Promise<SnapshotEntry[]>;
   /** Whether the snapshot is there, complete. */
   snapshotExists(snapshot: string): Promise<boolean>;
-  /** Deletes the folder's snapshots that no rule of `policy` keeps (the newest always stays). */
+  /** Deletes the folder's snapshots that no rule of `policy` keeps (with any rule on, the newest stays). */
   forget(folder: string, policy: RetentionPolicy): Promise<RetentionResult>;
   /** Removes what dead attempts left for the folder; with `unreferenced`, the snapshots it answers. */
   sweep(folder: string, options?: SweepRequest): Promise<string[]>;
   /** The folders that have anything in the repository, in no order. */
   listFolders(): Promise<string[]>;
+  /**
+   * The entries of one directory of a snapshot (`path` relative, POSIX; "" for its root), in no
+   * particular order. Symlinks are listed with their target, never followed.
+   * @throws EngineError NO_SUCH_SNAPSHOT, NO_SUCH_PATH, NOT_A_DIRECTORY (the path is a file or symlink)
+   */
+  listDirectory(snapshot: string, path: string): Promise<ContentEntry[]>;
+  /**
+   * One regular file of a snapshot, as a stream of its bytes (read as the stream is consumed).
+   * @throws EngineError NO_SUCH_SNAPSHOT, NO_SUCH_PATH, NOT_A_FILE (a directory or a symlink)
+   */
+  readFile(snapshot: string, path: string): Promise<SnapshotFile>;
+  /**
+   * What differs from snapshot `from` to snapshot `to`, path by path in walk order (depth-first, a
+   * directory right before its contents): see ContentChange.
+   */
+  diff(from: string, to: string): AsyncIterable<ContentChange>;
+}
+
+/** One entry of a snapshot's directory. */
+export interface ContentEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink';
+  /** A file's bytes; a symlink's target's bytes (UTF-8); 0 for a directory. */
+  size: number;
+  /** Permission bits (st_mode & 0o7777). */
+  mode: number;
+  /** Modification time, nanoseconds since the epoch, in decimal. */
+  mtime: string;
+  /** A symlink's target, as stored. */
+  target?: string;
+}
+
+/** A file of a snapshot, open for reading. */
+export interface SnapshotFile {
+  size: number;
+  mode: number;
+  mtime: string;
+  /**
+   * Its bytes. A read that finds the file damaged (a blob that does not authenticate, a size other
+   * than recorded) ends the stream with that error. Destroy it when not read to the end.
+   */
+  stream: Readable;
+}
+
+/**
+ * One path that differs between two snapshots. `added` and `removed` name every entry (directories
+ * and what is in them); `changed` names a file or symlink present in both whose content (a
+ * different hash or size on the local tree, a different chunk list on the object repository), type
+ * (file ↔ symlink), target or permission bits differ. An mtime alone is no change; a directory is
+ * never `changed`. A path that is a directory in one and not in the other is removed and added.
+ */
+export interface ContentChange {
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+  /** The type in `to`; in `from` when removed. */
+  type: ContentEntry['type'];
+  /** The size in `to`; in `from` when removed. */
+  size: number;
+  /** The size in `from`, when changed. */
+  previousSize?: number;
 }
 
 /** What a backup needs besides the folder. */
@@ -53,6 +115,11 @@ export interface BackupRequest {
    * @defaultValue the repository looks for itself
    */
   previous?: string | null;
+  /**
+   * What the backup leaves out: the folder policy's exclude patterns, markers and size limit
+   * (docs/engine.md, "What a backup leaves out"). @defaultValue nothing is left out
+   */
+  filter?: BackupFilter;
   /** Stamps the snapshot name. @defaultValue the current time */
   now?: Date;
   /** Aborting stops the copy, removes the staging and rejects with the signal's reason. */
@@ -168,11 +235,24 @@ export interface SnapshotEntry {
   time: Date;
 }
 
+/**
+ * Which snapshots `forget` keeps, with restic's semantics (retention.ts, `selectKept`): a snapshot
+ * is kept when any rule keeps it; a rule that is 0 or absent is off; with every rule off nothing is
+ * deleted. Periods are calendar periods in UTC.
+ */
 export interface RetentionPolicy {
-  /** Keep the newest N snapshots; 0 for no limit from this rule. */
-  keepLast: number;
-  /** Keep the newest snapshot of each of the last N UTC days that have snapshots; 0 for no limit. */
-  keepDaily: number;
+  /** Keep the newest N snapshots. */
+  keepLast?: number;
+  /** Keep the newest snapshot of each of the last N hours that have snapshots. */
+  keepHourly?: number;
+  /** … of each of the last N days. */
+  keepDaily?: number;
+  /** … of each of the last N ISO 8601 weeks (Monday to Sunday). */
+  keepWeekly?: number;
+  /** … of each of the last N months. */
+  keepMonthly?: number;
+  /** … of each of the last N years. */
+  keepYearly?: number;
 }
 
 /** A complete snapshot and the job its manifest says made it. */

@@ -31,7 +31,7 @@ export function copyBatch(task: BatchTask, context: TaskContext): BatchResult {
     const dest = `${task.destDir}/${entry.name}`;
     if (entry.file && !entry.prev) {
       // The common case costs no lstat: open without following, then fstat what was opened.
-      if (copyFile(src, dest, rel, null, task.hash, out, context, laps)) continue;
+      if (copyFile(src, dest, rel, null, task, out, context, laps)) continue;
     }
     let st: BigIntStats;
     laps?.reset();
@@ -48,6 +48,8 @@ export function copyBatch(task: BatchTask, context: TaskContext): BatchResult {
     }
     if (st.isSymbolicLink()) {
       copySymlink(src, dest, rel, st, out);
+    } else if (st.isFile() && isTooLarge(st.size, task, out)) {
+      laps?.lap('open+read');
     } else if (st.isFile()) {
       const prev = entry.prev;
       if (prev && unchanged(prev, st) && linkFromPrevious(task.prevDir, entry.name, prev, dest, rel)) {
@@ -59,7 +61,7 @@ export function copyBatch(task: BatchTask, context: TaskContext): BatchResult {
         laps?.lap('manifest');
         continue;
       }
-      if (!copyFile(src, dest, rel, st, task.hash, out, context, laps)) {
+      if (!copyFile(src, dest, rel, st, task, out, context, laps)) {
         out.skipped++;
         out.warnings.push(`replaced during the backup, skipped: ${rel}`);
       }
@@ -73,6 +75,14 @@ export function copyBatch(task: BatchTask, context: TaskContext): BatchResult {
   }
   if (laps) out.profile = laps.times;
   return out;
+}
+
+/** Whether the file is over the policy's size limit; if so it is counted as left out, not copied. */
+function isTooLarge(size: bigint, task: BatchTask, out: BatchResult): boolean {
+  if (task.maxFileSize === null || size <= task.maxFileSize) return false;
+  out.excluded.bySize++;
+  out.excluded.bySizeBytes += Number(size);
+  return true;
 }
 
 function specialKind(st: BigIntStats): string {
@@ -151,7 +161,7 @@ function copyFile(
   dest: string,
   rel: string,
   st: BigIntStats | null,
-  hashing: boolean,
+  task: BatchTask,
   out: BatchResult,
   context: TaskContext,
   laps: Laps | null,
@@ -172,6 +182,7 @@ function copyFile(
   try {
     const before = fs.fstatSync(input, { bigint: true });
     if (!before.isFile() || (st !== null && (before.dev !== st.dev || before.ino !== st.ino))) return false;
+    if (st === null && isTooLarge(before.size, task, out)) return true;
     const mode = permissions(before);
     laps?.lap('open+read');
     try {
@@ -180,7 +191,7 @@ function copyFile(
       throw new TaskFailure('creating', rel, error);
     }
     laps?.lap('write');
-    const hash = hashing ? createHash('sha256') : null;
+    const hash = task.hash ? createHash('sha256') : null;
     const expected = Number(before.size);
     let size = 0;
     // Read the size that fstat gave, as a consistent point; growth afterwards is the next backup's.

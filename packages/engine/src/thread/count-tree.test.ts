@@ -2,6 +2,8 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fdPath } from '../fd-path.js';
+import type { BackupFilter } from '../filter.js';
+import { runBackup } from '../local-tree/entry-points.js';
 import { workspace, writeTree } from '../testing/helpers.js';
 import { countTree } from './count-tree.js';
 
@@ -16,10 +18,14 @@ afterEach(async () => {
 const running = { checkCancel: () => {} };
 
 /** Counts `folder` the way a backup does: from a descriptor opened on it. */
-async function count(folder: string, hooks = {}) {
+async function count(folder: string, hooks = {}, filter?: BackupFilter) {
   const handle = await fsp.open(path.join(ws.src, folder), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {
-    return countTree({ kind: 'count', root: fdPath(handle.fd) }, running, hooks);
+    return countTree(
+      { kind: 'count', root: fdPath(handle.fd), ...(filter ? { filter } : {}) },
+      running,
+      hooks,
+    );
   } finally {
     await handle.close();
   }
@@ -54,5 +60,45 @@ describe('countTree', () => {
     // The directory opened before the swap is still counted from where it really is.
     expect(result).toEqual({ files: 2, bytes: 6 });
     expect(seen.sort()).toEqual(['a', 'b', 'b/inner']);
+  });
+
+  it('leaves out what the backup leaves out: patterns, marked directories, files over the size limit', async () => {
+    await writeTree(ws.src, {
+      'f/a.txt': 'abc',
+      'f/x.tmp': 'left out',
+      'f/cache/c.bin': 'left out',
+      'f/build/a.o': 'left out',
+      'f/build/keep.o': 'kept',
+      'f/private/.nobackup': '',
+      'f/private/p.txt': 'left out',
+      'f/big.bin': '0123456789',
+    });
+    await fsp.symlink('a.txt', path.join(ws.src, 'f/link'));
+    await fsp.symlink('a.txt', path.join(ws.src, 'f/link.tmp'));
+    const filter = {
+      exclude: ['*.tmp', 'cache/', 'build/*', '!build/keep.o'],
+      excludeIfPresent: ['.nobackup'],
+      maxFileSize: 9,
+    };
+    // a.txt, build/keep.o and the symlink `link`; the excluded directory is never opened.
+    const counted: string[] = [];
+    expect(await count('f', { beforeOpenDirectory: (rel: string) => counted.push(rel) }, filter)).toEqual({
+      files: 3,
+      bytes: 7,
+    });
+    expect(counted.sort()).toEqual(['build', 'private']);
+    const copied: string[] = [];
+    const backedUp = await runBackup({
+      sourceRoot: ws.src,
+      backupFolder: ws.backup,
+      folder: 'f',
+      jobId: 'j1',
+      filter,
+      hooks: { beforeOpenDirectory: (rel: string) => void copied.push(rel) },
+    });
+    expect(backedUp).toMatchObject({ files: 3, bytes: 7 });
+    expect(copied.sort()).toEqual(['build', 'private']);
+    // Without a filter, everything.
+    expect(await count('f')).toEqual({ files: 10, bytes: 49 });
   });
 });

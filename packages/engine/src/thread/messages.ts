@@ -3,6 +3,7 @@
  * replies a thread sends back. WorkerPool.run is typed by these, so a task has exactly the fields
  * declared here and its result has the type that belongs to its kind.
  */
+import type { BackupFilter } from '../filter.js';
 import type { ManifestEntry } from '../manifest-entry.js';
 import type { BackupProfile } from '../profile.js';
 import type { CopyTally } from '../tally.js';
@@ -29,6 +30,8 @@ export interface BatchTask {
   prevDir: string | null;
   /** Hash every copied file (SHA-256) for the manifest. */
   hash: boolean;
+  /** Regular files larger than this are left out (the folder's policy); null: no limit. */
+  maxFileSize: number | null;
   /** Time the batch's calls by phase (the bench's --profile); false costs nothing. */
   profile?: boolean;
   entries: BatchEntry[];
@@ -46,6 +49,8 @@ export interface CountTask {
   kind: 'count';
   /** The directory, as a path anchored at a descriptor the caller holds open. */
   root: string;
+  /** The folder's policy: what the copy leaves out, the count leaves out too. */
+  filter?: BackupFilter;
 }
 
 export interface CountResult {

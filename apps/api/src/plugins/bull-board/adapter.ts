@@ -72,7 +72,7 @@ function messageOf(key: string, options: Record<string, unknown>, request?: Bull
     return `There is no job ${quote(jobId ?? '')} in the queue ${quote(queueName ?? '')}`;
   }
   if (key === 'ERRORS.QUEUE_NOT_FOUND') {
-    const names = [...(request?.queues.keys() ?? [])].join(' and ');
+    const names = [...(request?.queues.keys() ?? [])].join(', ').replace(/, ([^,]*)$/, ' and $1');
     return `There is no queue ${quote(queueName ?? '')}: the dashboard shows the queues ${names}`;
   }
   const text = ENGLISH.ERRORS[key.replace(/^ERRORS\./, '')] ?? key;

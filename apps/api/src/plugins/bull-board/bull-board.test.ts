@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Job } from '@strongbox/contract';
 import { finishJob, getJob, markPruned, startJob } from '@strongbox/db';
-import { connectRedis, QUEUE_NAME } from '@strongbox/queue';
+import { connectRedis, enqueueDelivery, QUEUE_NAME } from '@strongbox/queue';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { succeededBackup } from '../../testing/jobs.js';
@@ -9,6 +9,9 @@ import { startTestApp, type TestApp } from '../../testing/test-app.js';
 import { PAGE_SCRIPT } from './page-script.js';
 
 const TOKEN = 'board-token';
+/** Each queue Bull Board's API lists, as [name, readOnlyMode, allowRetries]. */
+const flagsOf = (queues: { name: string; readOnlyMode: boolean; allowRetries: boolean }[]) =>
+  queues.map((q) => [q.name, q.readOnlyMode, q.allowRetries]);
 const basic = (password: string, user = 'ops') =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -74,7 +77,7 @@ describe('Bull Board at /admin/queues', () => {
       statusCode: 404,
       error: 'Not Found',
       code: 'NOT_FOUND',
-      message: 'There is no queue "nope": the dashboard shows the queues jobs and schedules',
+      message: 'There is no queue "nope": the dashboard shows the queues jobs, schedules and webhooks',
     });
   });
 
@@ -88,7 +91,7 @@ describe('Bull Board at /admin/queues', () => {
     const queue = await board('GET', `/api/queues/${long}/some-job`);
     expect(queue.statusCode).toBe(404);
     expect(queue.json().message).toBe(
-      `There is no queue "${'j'.repeat(100)}"… (1000 characters): the dashboard shows the queues jobs and schedules`,
+      `There is no queue "${'j'.repeat(100)}"… (1000 characters): the dashboard shows the queues jobs, schedules and webhooks`,
     );
   });
 
@@ -180,6 +183,52 @@ describe('Bull Board at /admin/queues', () => {
     expect((await board('PUT', '/api/queues/jobs/pause')).statusCode).toBeLessThan(300);
     expect(await t.queue.isPaused()).toBe(true);
     expect((await board('PUT', '/api/queues/jobs/resume')).statusCode).toBeLessThan(300);
+    expect(await t.queue.isPaused()).toBe(false);
+  });
+
+  it('lists the webhooks queue read-only with its deliveries, and refuses every change to it', async () => {
+    const data = {
+      webhookId: randomUUID(),
+      jobId: randomUUID(),
+      event: 'backup.failed',
+      folder: 'board/hooked',
+    } as const;
+    const id = await enqueueDelivery(t.webhooks, data);
+    const response = await board('GET', '/api/queues?activeQueue=webhooks&status=latest');
+    expect(response.statusCode).toBe(200);
+    const queues = response.json().queues;
+    expect(flagsOf(queues)).toEqual([
+      ['jobs', false, true],
+      ['schedules', false, true],
+      ['webhooks', true, false],
+    ]);
+    const webhooks = queues.find((q: { name: string }) => q.name === 'webhooks');
+    expect(
+      webhooks.jobs.map((j: { id: string; name: string; data: unknown }) => [j.id, j.name, j.data]),
+    ).toEqual([[`${data.webhookId}_${data.jobId}_backup.failed`, 'deliver', data]]);
+    for (const url of [
+      `/api/queues/webhooks/${id}/clean`,
+      `/api/queues/webhooks/${id}/retry`,
+      '/api/queues/webhooks/retry/failed',
+      '/api/queues/webhooks/clean/completed',
+      '/api/queues/webhooks/pause',
+      '/api/queues/webhooks/empty',
+    ]) {
+      const refused = await board('PUT', url);
+      expect(refused.statusCode, url).toBe(409);
+      expect(refused.json(), url).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        code: 'ACTION_REFUSED',
+        message: 'Webhook deliveries are read-only in the dashboard: the worker retries a failed one itself',
+      });
+    }
+    expect((await t.webhooks.getJob(id))?.data).toEqual(data);
+    // Pausing every queue leaves the read-only one running.
+    expect((await board('PUT', '/api/queues/pause')).statusCode).toBe(200);
+    expect(await t.queue.isPaused()).toBe(true);
+    expect(await t.webhooks.isPaused()).toBe(false);
+    expect((await board('PUT', '/api/queues/resume')).statusCode).toBe(200);
     expect(await t.queue.isPaused()).toBe(false);
   });
 
@@ -411,15 +460,10 @@ describe('Bull Board with BULL_BOARD_READ_ONLY=true', () => {
 
   it('tells the page it is read-only, which hides retry, clean and delete', async () => {
     const queues = (await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues' })).json().queues;
-    expect(
-      queues.map((q: { name: string; readOnlyMode: boolean; allowRetries: boolean }) => [
-        q.name,
-        q.readOnlyMode,
-        q.allowRetries,
-      ]),
-    ).toEqual([
+    expect(flagsOf(queues)).toEqual([
       ['jobs', true, false],
       ['schedules', true, false],
+      ['webhooks', true, false],
     ]);
   });
 

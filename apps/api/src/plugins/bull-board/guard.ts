@@ -1,6 +1,6 @@
 import { isTerminal } from '@strongbox/contract';
 import { getJob } from '@strongbox/db';
-import { QUEUE_NAME } from '@strongbox/queue';
+import { QUEUE_NAME, WEBHOOK_QUEUE_NAME } from '@strongbox/queue';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors/api-error.js';
 import { removeFromQueue } from '../../lib/remove-from-queue.js';
@@ -54,6 +54,9 @@ const ENDED_STATES = new Set(['completed', 'failed']);
  * SNAPSHOT_UNAVAILABLE…) to refuse it. Reading is always allowed. With BULL_BOARD_READ_ONLY every
  * change is refused.
  *
+ * - The `webhooks` queue is read-only: every change to it is refused (the worker retries a failed
+ *   delivery itself, and the API has no way to deliver one again).
+ *
  * - Removing a job of the `jobs` queue that MySQL has queued cancels it, as `DELETE /backups/{id}`
  *   does; a running one cannot be removed; an ended one is removed from Redis only.
  * - Retrying a job of the `jobs` queue that MySQL has ended runs it again as a new job, as the API
@@ -74,9 +77,14 @@ export async function applyRules(app: FastifyInstance, action: BoardAction): Pro
       'The dashboard is read-only on this server (BULL_BOARD_READ_ONLY=true)',
     );
   }
+  const { queueName, jobId, queueStatus } = action.params;
+  if (queueName === WEBHOOK_QUEUE_NAME) {
+    throw refused(
+      'Webhook deliveries are read-only in the dashboard: the worker retries a failed one itself',
+    );
+  }
   const key = `${action.method} ${action.route}`;
   if (HARMLESS.has(key)) return 'go on';
-  const { queueName, jobId, queueStatus } = action.params;
   const ofJobs = queueName === QUEUE_NAME;
   switch (key) {
     case 'PUT /api/queues/:queueName/:jobId/clean':

@@ -16,7 +16,8 @@ const FONT_LINK = /<link href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
 /**
  * Bull Board at /admin/queues: the `jobs` queue (a job's name is its kind, its id the Strongbox
  * job id, its data the id and folder, and each links to `GET /backups/{id}`) and the `schedules`
- * queue of schedule ticks. Its actions go through the API's rules first ({@link applyRules}).
+ * queue of schedule ticks, and the `webhooks` queue of deliveries, read-only (a delivery is the
+ * worker's to retry). Its actions go through the API's rules first ({@link applyRules}).
  */
 const bullBoard: FastifyPluginAsync = async (app) => {
   const readOnlyMode = app.config.bullBoardReadOnly;
@@ -34,8 +35,15 @@ const bullBoard: FastifyPluginAsync = async (app) => {
     allowRetries: !readOnlyMode,
     description: 'Ticks of the schedules (GET /schedules): each one starts a backup',
   });
+  // Read-only whatever BULL_BOARD_READ_ONLY says: a delivery has no "run again" through the API's
+  // rules, and the worker retries a failed one itself (applyRules refuses any change to it).
+  const webhooks = new BullMQAdapter(app.webhooks, {
+    readOnlyMode: true,
+    allowRetries: false,
+    description: 'Deliveries of job ends to the webhooks (GET /webhooks/{id}/deliveries): read-only',
+  });
   createBullBoard({
-    queues: [jobs, ticks],
+    queues: [jobs, ticks, webhooks],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Strongbox' } },
   });

@@ -1,6 +1,7 @@
 import type { Job } from '@strongbox/contract';
 import { finishJob, startJob } from '@strongbox/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IDEMPOTENCY_KEY_REUSED_ANSWER } from '../../testing/answers.js';
 import { backupResult, endWhenRecorded } from '../../testing/jobs.js';
 import { ISO_DATE, startTestApp, type TestApp } from '../../testing/test-app.js';
 
@@ -103,14 +104,7 @@ describe('POST /backups', () => {
     });
     for (const response of [otherFolder, otherRoute]) {
       expect(response.statusCode).toBe(422);
-      expect(response.json()).toEqual({
-        statusCode: 422,
-        error: 'Unprocessable Entity',
-        code: 'IDEMPOTENCY_KEY_REUSED',
-        message:
-          'This Idempotency-Key was already used for a different request (another route, body or folder) ' +
-          'in the last 24 hours: send a new key with a new request',
-      });
+      expect(response.json()).toEqual(IDEMPOTENCY_KEY_REUSED_ANSWER);
     }
     expect(await count('SELECT COUNT(*) AS n FROM backup_job')).toBe(jobs);
   });

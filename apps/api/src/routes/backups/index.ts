@@ -8,6 +8,7 @@ import { LINK_TO_DASHBOARD } from '../../schemas/headers.js';
 import { jobIdParamsSchema, limitSchema } from '../../schemas/job.js';
 import { json, QUERY_ERRORS, responses, WRITE_ERRORS } from '../../schemas/problem.js';
 import { cancelJob } from './cancel-job.js';
+import contents from './contents.js';
 import createBackup from './create.js';
 import { findJob } from './find-job.js';
 import originalClients from './original-clients.js';
@@ -18,6 +19,7 @@ const backups: FastifyPluginAsyncZod = async (app) => {
   await app.register(createBackup);
   await app.register(originalClients);
   await app.register(snapshotJobs);
+  await app.register(contents);
 
   app.get(
     '/backups/:id',

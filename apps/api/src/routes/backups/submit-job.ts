@@ -1,12 +1,8 @@
 import { isTerminal, type Job, type NewJob } from '@strongbox/contract';
-import { type Idempotency, type InsertedJob, insertJob } from '@strongbox/db';
-import { enqueue } from '@strongbox/queue';
+import type { Idempotency, InsertedJob } from '@strongbox/db';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { statusOf } from '../../errors/status-of.js';
 import { waitForJob } from '../../lib/wait-for-job.js';
-import { withTimeout } from '../../lib/with-timeout.js';
-
-const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /**
  * The one way every route starts a job: {@link recordJob}, then answer 202 with `Location`, or with
@@ -42,7 +38,8 @@ export interface RecordJobOptions {
 /**
  * Records a job in MySQL (the truth) and hands it to the queue, or answers the equal job MySQL
  * already holds (the same Idempotency-Key, or a queued backup of the same folder). The routes that
- * start jobs and the dashboard's retry all start them here.
+ * start jobs and the dashboard's retry all start them here, in batches with the requests beside
+ * them (lib/job-batches.ts): settles once the job is committed and queued.
  */
 export async function recordJob(
   app: FastifyInstance,
@@ -50,18 +47,19 @@ export async function recordJob(
   options: RecordJobOptions,
 ): Promise<InsertedJob> {
   const { log } = options;
-  const inserted = await insertJob(app.db, input, options.idempotency ?? null);
+  const { enqueueError, ...inserted } = await app.jobBatches.record({
+    input,
+    idempotency: options.idempotency ?? null,
+  });
   const { job } = inserted;
   if (!inserted.created) {
     log.info({ jobId: job.id }, 'answered an existing job');
     return inserted;
   }
   log.info({ jobId: job.id, kind: job.kind, folder: job.folder }, 'job created');
-  try {
-    await withTimeout(enqueue(app.queue, job), ENQUEUE_TIMEOUT_MS, 'Redis');
-  } catch (error) {
+  if (enqueueError !== undefined) {
     // The job is safe in MySQL: the worker's reconciler adds it to the queue once Redis is back.
-    log.warn({ err: error, jobId: job.id }, 'could not enqueue the job; the reconciler will');
+    log.warn({ err: enqueueError, jobId: job.id }, 'could not enqueue the job; the reconciler will');
   }
   return inserted;
 }

@@ -28,10 +28,21 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         operationId: 'createSchedule',
-        summary: 'Create a recurring backup of a folder',
+        summary: 'Create a recurring backup of a folder, or a recurring prune or check of the repository',
+        description:
+          'A schedule of kind `backup` (the default) backs up its folder. One of kind `prune` or `check` ' +
+          '(no folder, or "") starts a prune or a check of the whole object repository, as ' +
+          'POST /repository/prune and POST /repository/check do; a check schedule may carry `readData` ' +
+          '("none", "all" or a percentage of the packs). A folder on a prune or check schedule, or ' +
+          '`readData` on another kind: 400 INVALID_SCHEDULE. A prune or check schedule on a deployment ' +
+          'on the local tree (REPOSITORY_URL unset): 409 NOT_OBJECT_REPOSITORY.',
         tags: ['schedules'],
         body: newScheduleSchema.meta({
-          examples: [{ folder: 'photos/2024', cron: '0 3 * * *', tz: 'Europe/Paris' }],
+          examples: [
+            { folder: 'photos/2024', cron: '0 3 * * *', tz: 'Europe/Paris' },
+            { kind: 'prune', cron: '0 4 * * *' },
+            { kind: 'check', cron: '0 5 * * 0', readData: 10 },
+          ],
         }),
         response: responses(
           {
@@ -39,14 +50,20 @@ const schedules: FastifyPluginAsyncZod = async (app) => {
               headers: { Location: LOCATION_OF_SCHEDULE },
             }),
           },
-          ['INVALID_FOLDER', 'INVALID_SCHEDULE', ...BODY_ERRORS, ...WRITE_ERRORS],
+          ['INVALID_FOLDER', 'INVALID_SCHEDULE', 'NOT_OBJECT_REPOSITORY', ...BODY_ERRORS, ...WRITE_ERRORS],
         ),
       },
     },
     async (request, reply) => {
+      const kind = request.body.kind ?? 'backup';
+      if (kind !== 'backup' && app.repository.kind !== 'object')
+        throw new ApiError(
+          'NOT_OBJECT_REPOSITORY',
+          `This deployment keeps its snapshots in the local tree (REPOSITORY_URL is unset): a ${kind} schedule has nothing to act on`,
+        );
       const schedule = await insertSchedule(app.db, request.body);
       request.log.info(
-        { scheduleId: schedule.id, folder: schedule.folder, cron: schedule.cron },
+        { scheduleId: schedule.id, kind: schedule.kind, folder: schedule.folder, cron: schedule.cron },
         'schedule created',
       );
       await inRedis(request.log, schedule.id, () => upsertScheduler(app.ticks, schedule));

@@ -24,7 +24,9 @@ describe('schedules', () => {
     const schedule = response.json();
     expect(schedule).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      kind: 'backup',
       folder: 'photos/2024',
+      readData: null,
       cron: '0 3 * * *',
       tz: 'Europe/Paris',
       paused: false,

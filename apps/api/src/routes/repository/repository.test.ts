@@ -10,18 +10,18 @@ import { startTestApp, type TestApp } from '../../testing/test-app.js';
 
 const PASSWORD = 'rebuild-route-password-5517';
 
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function app(env: Record<string, string> = {}): Promise<TestApp> {
+  const t = await startTestApp({ env });
+  cleanups.push(() => t.close());
+  return t;
+}
+
 describe('POST /repository/rebuild', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function app(env: Record<string, string> = {}): Promise<TestApp> {
-    const t = await startTestApp({ env });
-    cleanups.push(() => t.close());
-    return t;
-  }
-
   it('answers 409 NOT_OBJECT_REPOSITORY on the local tree, and records nothing', async () => {
     const t = await app();
     const response = await t.app.inject({ method: 'POST', url: '/repository/rebuild' });
@@ -92,5 +92,49 @@ describe('POST /repository/rebuild', () => {
     const again = await t.app.inject({ method: 'POST', url: '/repository/rebuild' });
     expect(again.json()).toEqual({ snapshots: 3, added: 0, packs: 0, blobs: 0 });
     expect((await listed('docs')).map(({ id }) => id)).toEqual([second, first]);
+  });
+});
+
+describe('POST /repository/prune', () => {
+  it('answers 409 NOT_OBJECT_REPOSITORY on the local tree, and records no job', async () => {
+    const t = await app();
+    const response = await t.app.inject({ method: 'POST', url: '/repository/prune' });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toEqual({
+      statusCode: 409,
+      error: 'Conflict',
+      code: 'NOT_OBJECT_REPOSITORY',
+      message:
+        'This deployment keeps its snapshots in the local tree (REPOSITORY_URL is unset): there is nothing to prune',
+    });
+    expect((await t.app.inject({ method: 'GET', url: '/backups' })).json()).toMatchObject({ items: [] });
+  });
+
+  it('answers 202 with a queued prune job of the whole repository, and the same job to a second request while it is queued', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'strongbox-prune-route-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const t = await app({ REPOSITORY_URL: `file://${dir}/repo`, REPOSITORY_PASSWORD: 'prune-route-2231' });
+
+    const first = await t.app.inject({ method: 'POST', url: '/repository/prune' });
+    expect(first.statusCode).toBe(202);
+    const job = first.json();
+    expect(job).toMatchObject({
+      kind: 'prune',
+      folder: '',
+      scheduleId: null,
+      status: 'queued',
+      attempts: 0,
+      result: null,
+      error: null,
+      params: null,
+    });
+    expect(first.headers.location).toBe(`/backups/${job.id}`);
+
+    const second = await t.app.inject({ method: 'POST', url: '/repository/prune' });
+    expect(second.statusCode).toBe(202);
+    expect(second.json()).toEqual(job);
+
+    const listed = await t.app.inject({ method: 'GET', url: '/backups?kind=prune' });
+    expect(listed.json().items.map((item: { id: string }) => item.id)).toEqual([job.id]);
   });
 });
