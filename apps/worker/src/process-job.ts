@@ -218,8 +218,8 @@ async function work(
       log,
       signal,
     };
-    const success = await withHooks(hooks, around, () =>
-      runJob(
+    const success = await withHooks(hooks, around, async () => {
+      const done = await runJob(
         running,
         {
           config: deps.config,
@@ -236,8 +236,11 @@ async function work(
             : {}),
         },
         deps.runners ?? RUNNERS,
-      ),
-    ).catch(async (error: unknown) => {
+      );
+      // The figures the work ended with are on record while the after hook and retention run.
+      await reporter.flush();
+      return done;
+    }).catch(async (error: unknown) => {
       // A backup that failed because its lease was taken over (its staging swept by a later
       // attempt of its own job) says so, when the database answers at once.
       if (lock && !(error instanceof FolderLockLostError)) await lock.assertHeld().catch(() => undefined);

@@ -8,26 +8,32 @@ const at = (filesDone: number) => ({
   bytesTotal: 1000,
 });
 
+/** A reporter whose writes take 5 ms each and are recorded, with whether two ever overlapped. */
+function recording(intervalMs: number) {
+  const written: number[] = [];
+  let inFlight = 0;
+  let overlapped = false;
+  const reporter = createProgressReporter({
+    intervalMs,
+    write: async (progress) => {
+      inFlight++;
+      overlapped ||= inFlight > 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      written.push(progress.filesDone);
+      inFlight--;
+    },
+    onError: () => undefined,
+  });
+  return { reporter, written, overlapped: () => overlapped };
+}
+
 describe('createProgressReporter', () => {
   it('writes the first figures at once and then at most once per interval, never two at a time', async () => {
-    const written: number[] = [];
-    let inFlight = 0;
-    let overlapped = false;
-    const reporter = createProgressReporter({
-      intervalMs: 60_000,
-      write: async (progress) => {
-        inFlight++;
-        overlapped ||= inFlight > 1;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        written.push(progress.filesDone);
-        inFlight--;
-      },
-      onError: () => undefined,
-    });
+    const { reporter, written, overlapped } = recording(60_000);
     for (let i = 1; i <= 100; i++) reporter.report(at(i));
     await reporter.settle();
     expect(written).toEqual([1]);
-    expect(overlapped).toBe(false);
+    expect(overlapped()).toBe(false);
   });
 
   it('writes the latest figures when the interval has passed', async () => {
@@ -49,6 +55,23 @@ describe('createProgressReporter', () => {
     expect(written).toContain(3);
     expect(written).not.toContain(2);
     expect(written.at(-1)).toBe(4);
+  });
+
+  it('flush writes the latest figures at once, after the write under way, even within the interval', async () => {
+    const { reporter, written, overlapped } = recording(60_000);
+    reporter.report(at(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    reporter.report(at(2));
+    reporter.report(at(3));
+    expect(written).toEqual([1]);
+    await reporter.flush();
+    expect(written).toEqual([1, 3]);
+    await reporter.flush();
+    expect(written).toEqual([1, 3]);
+    reporter.report(at(4));
+    await reporter.flush();
+    expect(written).toEqual([1, 3, 4]);
+    expect(overlapped()).toBe(false);
   });
 
   it('never fails the job when a write fails', async () => {

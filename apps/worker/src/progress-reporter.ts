@@ -40,6 +40,19 @@ export function createProgressReporter(options: ProgressReporterOptions) {
         writing = null;
       });
     },
+    /**
+     * Writes the latest figures now, interval or not, once the write under way has ended: the
+     * figures the job's work ended with are on record while what follows it runs (an after hook,
+     * retention), not the ones of up to an interval before.
+     */
+    async flush(): Promise<void> {
+      await writing;
+      if (!pending) return;
+      writing = flush().finally(() => {
+        writing = null;
+      });
+      await writing;
+    },
     /** Waits for the write under way, dropping figures not yet written (the final state follows). */
     async settle(): Promise<void> {
       pending = null;
