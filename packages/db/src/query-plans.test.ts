@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@strongbox/services/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
   listLogs,
   listSnapshots,
   migrate,
+  pruneCatalog,
   seedHistory,
 } from './index.js';
 
@@ -208,5 +210,45 @@ describe(`query plans on ${JOBS.toLocaleString('en')} jobs and audit rows`, () =
       expect(step.type).not.toBe('ALL');
       expect(step.key).toBe('backup_job_status_seq');
     }
+  });
+
+  it("reads a prune's packs by key and each pack's blobs through the pack index, in index order", async () => {
+    // Two repositories of 20 packs of 500 blobs, so that a scan of either table would cost more.
+    const repositories = ['d4'.repeat(32), 'e5'.repeat(32)];
+    for (const repository of repositories) {
+      const key = Buffer.from(repository, 'hex');
+      const packs = Array.from({ length: 20 }, (_, p) => `data/${String(p).padStart(2, '0')}/pack-${p}`);
+      await db.query('INSERT INTO repository_pack (repository_id, name, kind, size, created_at) VALUES ?', [
+        packs.map((name) => [key, name, 'data', 150_000, new Date()]),
+      ]);
+      const blobs = packs.flatMap((name, p) =>
+        Array.from({ length: 500 }, (_, i) => [
+          key,
+          createHash('sha256').update(`${repository} ${p} ${i}`).digest(),
+          'data',
+          name,
+          i * 300,
+          300,
+        ]),
+      );
+      await db.query(
+        'INSERT INTO repository_blob (repository_id, id, kind, pack, byte_offset, byte_length) VALUES ?',
+        [blobs],
+      );
+    }
+    await db.query('ANALYZE TABLE repository_pack, repository_blob');
+    const catalog = pruneCatalog(db, repositories[0]!);
+    const horizon = await catalog.horizon();
+    const plans = await plansOf(async (noting) => {
+      let blobs = 0;
+      for await (const part of pruneCatalog(noting, repositories[0]!).packs(horizon)) {
+        blobs += part.reduce((sum, pack) => sum + pack.blobs.length, 0);
+      }
+      expect(blobs).toBe(20 * 500);
+    });
+    expectIndexOrder(plans);
+    const blobReads = plans.flat().filter((step) => step.table === 'repository_blob');
+    expect(blobReads).toHaveLength(20);
+    for (const step of blobReads) expect(step.key).toBe('repository_blob_pack');
   });
 });

@@ -33,6 +33,9 @@ export interface CatalogPrune {
 /** Packs a page of the prune, and names in one `IN (…)` list at most. */
 const PAGE = 500;
 
+/** Blobs read at once from the catalog, and about the most a part of a page of packs holds. */
+export const BLOB_PAGE = 20_000;
+
 /**
  * The prune's side of the catalog of the repository whose config id is `repositoryId`, in the
  * tables of migrations 0013 and 0016 (docs/repository.md, "Maintenance"):
@@ -56,6 +59,35 @@ export function pruneCatalog(db: Db, repositoryId: string): CatalogPrune {
        WHERE repository_id = ? AND visible_at IS NULL`,
       [repository],
     );
+  /**
+   * The blobs the catalog places in `pack`, read BLOB_PAGE at a time by id (migration 0016's
+   * `repository_blob_pack` index, whose entries end with the id): their ids copied into one Buffer
+   * a read, so that neither the driver's rows nor a Buffer a blob outlive the read.
+   */
+  const blobsOf = async (pack: string): Promise<CatalogPrunePack['blobs']> => {
+    const blobs: CatalogPrunePack['blobs'] = [];
+    let after: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const [rows] = await db.query<RowDataPacket[]>(
+        `SELECT id, byte_offset, byte_length FROM repository_blob
+         WHERE repository_id = ? AND pack = ? AND id > ? ORDER BY id LIMIT ?`,
+        [repository, pack, after, BLOB_PAGE],
+      );
+      const ids = Buffer.concat(rows.map((row) => row.id as Buffer));
+      let at = 0;
+      for (const row of rows) {
+        const length = (row.id as Buffer).length;
+        blobs.push({
+          id: ids.subarray(at, at + length),
+          offset: Number(row.byte_offset),
+          length: Number(row.byte_length),
+        });
+        at += length;
+      }
+      if (rows.length < BLOB_PAGE) return blobs;
+      after = blobs.at(-1)!.id;
+    }
+  };
   return {
     async horizon() {
       await stamp();
@@ -82,7 +114,10 @@ export function pruneCatalog(db: Db, repositoryId: string): CatalogPrune {
           [running, horizon.at, running, horizon.at, repository, after, PAGE],
         );
         if (rows.length === 0) return;
-        const page = new Map<string, CatalogPrunePack>();
+        // A page of packs is yielded in parts of about BLOB_PAGE blobs: a pack of small chunks
+        // holds over a hundred thousand, and the prune holds a part's blobs at once, not a page's.
+        let part: CatalogPrunePack[] = [];
+        let partBlobs = 0;
         for (const row of rows) {
           const condemned = Number(row.condemned) === 1;
           const state: PrunePackState = condemned
@@ -93,21 +128,16 @@ export function pruneCatalog(db: Db, repositoryId: string): CatalogPrune {
               ? 'young'
               : 'live';
           const name = String(row.name);
-          page.set(name, { pack: name, kind: row.kind, size: Number(row.size), state, blobs: [] });
+          const blobs = await blobsOf(name);
+          part.push({ pack: name, kind: row.kind, size: Number(row.size), state, blobs });
+          partBlobs += blobs.length;
+          if (partBlobs >= BLOB_PAGE) {
+            yield part;
+            part = [];
+            partBlobs = 0;
+          }
         }
-        const [blobs] = await db.query<RowDataPacket[]>(
-          `SELECT pack, id, byte_offset, byte_length FROM repository_blob
-           WHERE repository_id = ? AND pack IN (?)`,
-          [repository, [...page.keys()]],
-        );
-        for (const blob of blobs) {
-          page.get(String(blob.pack))?.blobs.push({
-            id: blob.id as Buffer,
-            offset: Number(blob.byte_offset),
-            length: Number(blob.byte_length),
-          });
-        }
-        yield [...page.values()];
+        if (part.length > 0) yield part;
         after = String(rows.at(-1)?.name);
         if (rows.length < PAGE) return;
       }
