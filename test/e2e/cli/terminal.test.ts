@@ -6,18 +6,39 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { call, makeFolder, type Stack, startStack, waitFor, waitForJob } from '../stack.js';
 import { CLI_BIN } from './run-cli.js';
 
-// The CLI in a real terminal: tmux runs it in a pane, capture-pane reads the screen. The worker
-// is paused (SIGSTOP) and resumed step by step, so that the bar is read at known figures however
-// fast the machine copies.
-const FILES = 128;
-const FILE_BYTES = 8 * 1024 * 1024;
+// The CLI in a real terminal: tmux runs it in a pane, capture-pane reads the screen. The folder
+// `moving` has a before hook and an after hook that each wait for a file of the test's, so that
+// the bar is read while the job is held at known figures, however fast the machine copies.
+const FILES = 64;
+const FILE_BYTES = 16 * 1024;
 
 let stack: Stack;
 let scratch: string;
+let releaseBefore: string;
+let releaseAfter: string;
 
 beforeAll(async () => {
-  stack = await startStack({ workers: 1 });
   scratch = await mkdtemp(path.join(tmpdir(), 'strongbox-tmux-'));
+  releaseBefore = path.join(scratch, 'release-before');
+  releaseAfter = path.join(scratch, 'release-after');
+  const waitForFile = (variable: string) => [
+    '/bin/sh',
+    '-c',
+    `while [ ! -e "$${variable}" ]; do sleep 0.05; done`,
+  ];
+  const hooks = {
+    hooks: [
+      {
+        folder: 'moving',
+        before: waitForFile('RELEASE_BEFORE'),
+        after: waitForFile('RELEASE_AFTER'),
+        timeoutSeconds: 120,
+        env: { RELEASE_BEFORE: releaseBefore, RELEASE_AFTER: releaseAfter },
+      },
+    ],
+  };
+  await writeFile(path.join(scratch, 'hooks.json'), JSON.stringify(hooks));
+  stack = await startStack({ workers: 1, env: { HOOKS_FILE: path.join(scratch, 'hooks.json') } });
 });
 
 afterAll(async () => {
@@ -73,75 +94,47 @@ async function waitForScreen(
 }
 
 describe('strongbox in a terminal', () => {
-  it('shows a live bar that moves while a large backup runs, then clears it for the summary', async () => {
+  it('shows a live bar that moves while a backup runs, held at its start and at its end, then clears it for the summary', async () => {
     const content = Buffer.alloc(FILE_BYTES);
-    await mkdir(path.join(stack.sourceRoot, 'large'));
+    await mkdir(path.join(stack.sourceRoot, 'moving'));
     for (let i = 0; i < FILES; i++) {
       content.fill(i);
-      await writeFile(path.join(stack.sourceRoot, 'large', `part-${i}.bin`), content);
+      await writeFile(path.join(stack.sourceRoot, 'moving', `part-${i}.bin`), content);
     }
-    const worker = stack.workers[0]!;
-    // Whatever happens here, the next test finds the worker running.
-    onTestFinished(() => {
-      worker.kill('SIGCONT');
+    // Whatever happens here, both hooks are let go.
+    onTestFinished(async () => {
+      await writeFile(releaseBefore, '');
+      await writeFile(releaseAfter, '');
     });
-    runInTerminal('bar', 'backup large --wait');
+    runInTerminal('bar', 'backup moving --wait');
 
-    let job = await waitForJobOf('large', (found) => found.status === 'running');
-    worker.kill('SIGSTOP');
+    // Held in its before hook: running, nothing copied, no total yet.
+    const job = await waitForJobOf('moving', (found) => found.status === 'running');
+    const first = await barAt('moving', job.id, {
+      filesDone: 0,
+      filesTotal: null,
+      bytesDone: 0,
+      bytesTotal: null,
+    });
+    expect(first).toContain(`] 0/? files | `);
 
-    // Each step: let the worker copy until it records new figures, hold it, and read the bar
-    // once it shows them. The first figures come before the totals are counted (no percentage).
-    const bars: string[] = [];
-    let lastBytes = -1; // the first step reads the figures the worker was held at
-    while (bars.length < 2 || filled(bars.at(-1)!) <= filled(bars[0]!)) {
-      await waitFor(
-        async () => {
-          // The worker runs in slices of 25 ms and is held between them while the API is asked: a
-          // fast disk cannot copy the whole folder between two looks, however fast it is.
-          if (lastBytes >= 0) {
-            worker.kill('SIGCONT');
-            await new Promise((resolve) => setTimeout(resolve, 25));
-            worker.kill('SIGSTOP');
-          }
-          job = (await call(stack, 'GET', `/backups/${job.id}`)).body;
-          return job.progress.bytesDone !== lastBytes || job.status !== 'running';
-        },
-        60_000,
-        () => `the backup recorded no progress: ${JSON.stringify(job)}`,
-      );
-      expect(job.status, 'the backup ended before the bar was seen twice: make the folder larger').toBe(
-        'running',
-      );
-      // The bar must come to show the held figures. They are read again each time: a write the
-      // worker sent just before the pause may land after the read above.
-      const shown = await waitForScreen(
-        'bar',
-        async (text) => {
-          const { progress } = (await call(stack, 'GET', `/backups/${job.id}`)).body;
-          lastBytes = progress.bytesDone;
-          const expected =
-            progress.bytesTotal === null
-              ? `] ${progress.filesDone}/? files | `
-              : `] ${Math.floor((progress.bytesDone / progress.bytesTotal) * 100)}% | ${progress.filesDone}/${progress.filesTotal} files | `;
-          return (barLines(text)[0] ?? '').includes(expected);
-        },
-        'the bar at the figures the API gives',
-      );
-      // Redrawn in place: one bar on the screen, never a scroll of them.
-      expect(barLines(shown)).toHaveLength(1);
-      const line = barLines(shown)[0]!;
-      if (bars.at(-1) !== line) bars.push(line);
-    }
-    // The loop ends once the bar has moved: fuller than when first seen, with a percentage of
-    // the counted total, the bytes, the speed and the time left.
-    expect(bars.at(-1)).toMatch(
+    // Held in its after hook: still running, every file copied, the totals counted.
+    await writeFile(releaseBefore, '');
+    const bytes = FILES * FILE_BYTES;
+    const second = await barAt('moving', job.id, {
+      filesDone: FILES,
+      filesTotal: FILES,
+      bytesDone: bytes,
+      bytesTotal: bytes,
+    });
+    expect(filled(second)).toBeGreaterThan(filled(first));
+    expect(second).toMatch(
       new RegExp(
-        `^\\[[\u2588\u2591]{24}\\] \\d+% \\| \\d+/${FILES} files \\| [\\d.]+ [KMG]?i?B/1\\.0 GiB( \\| [\\d.]+ [KMG]?i?B/s)?( \\| ETA \\d.*)?$`,
+        `^\\[\u2588{24}\\] 100% \\| ${FILES}/${FILES} files \\| 1\\.0 MiB/1\\.0 MiB( \\| [\\d.]+ [KMG]?i?B/s)?( \\| ETA \\d.*)?$`,
       ),
     );
 
-    worker.kill('SIGCONT');
+    await writeFile(releaseAfter, '');
     const end = await waitForScreen('bar', (s) => s.includes('exit='), 'the end of the command');
     const final = (await call(stack, 'GET', `/backups/${job.id}`)).body;
     expect(final.status).toBe('succeeded');
@@ -150,7 +143,7 @@ describe('strongbox in a terminal', () => {
     expect(lines).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^backup ${job.id} large: succeeded, snapshot ${final.result.snapshot}, ${FILES} files, 1.0 GiB, 0 linked, \\d`,
+          `^backup ${job.id} moving: succeeded, snapshot ${final.result.snapshot}, ${FILES} files, 1.0 MiB, 0 linked, \\d`,
         ),
       ),
       'exit=0',
@@ -196,8 +189,11 @@ describe('strongbox in a terminal', () => {
   });
 });
 
-async function waitForJobOf(folder: string, ready: (job: { status: string }) => boolean) {
-  let job: { id: string; status: string; progress: { bytesDone: number } } | undefined;
+async function waitForJobOf(
+  folder: string,
+  ready: (job: { status: string; progress: Record<string, number | null> }) => boolean,
+) {
+  let job: { id: string; status: string; progress: Record<string, number | null> } | undefined;
   await waitFor(
     async () => {
       job = (await call(stack, 'GET', `/backups?folder=${folder}&limit=1`)).body.items[0];
@@ -208,6 +204,32 @@ async function waitForJobOf(folder: string, ready: (job: { status: string }) => 
   );
   // biome-ignore lint/suspicious/noExplicitAny: the job as the API answers it.
   return job as any;
+}
+
+/**
+ * Waits until the API gives the job `progress` while it runs, then until the bar shows those
+ * figures, and answers the bar's line: the only bar on the screen (redrawn in place).
+ */
+async function barAt(
+  folder: string,
+  id: string,
+  progress: { filesDone: number; filesTotal: number | null; bytesDone: number; bytesTotal: number | null },
+): Promise<string> {
+  await waitForJobOf(
+    folder,
+    (found) => found.status === 'running' && JSON.stringify(found.progress) === JSON.stringify(progress),
+  );
+  const expected =
+    progress.bytesTotal === null
+      ? `] ${progress.filesDone}/? files | `
+      : `] ${Math.floor((progress.bytesDone / progress.bytesTotal) * 100)}% | ${progress.filesDone}/${progress.filesTotal} files | `;
+  const shown = await waitForScreen(
+    'bar',
+    (text) => (barLines(text)[0] ?? '').includes(expected),
+    `the bar of job ${id} at ${JSON.stringify(progress)}`,
+  );
+  expect(barLines(shown)).toHaveLength(1);
+  return barLines(shown)[0]!;
 }
 
 function filled(line: string): number {
