@@ -13,6 +13,7 @@ export default defineConfig({
       'test/security/**/*.test.ts',
     ],
     globalSetup: ['./packages/services/src/testing/global-setup.ts'],
+    setupFiles: ['./packages/services/src/testing/forget-secrets.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
@@ -20,6 +21,11 @@ export default defineConfig({
     // a core (vitest's own default is one fewer file than cores, so one at a time on two cores).
     // VITEST_MAX_WORKERS or --maxWorkers overrides it.
     maxWorkers: availableParallelism() * 2,
+    // A worker process runs its files one after another with the modules it has already imported,
+    // instead of importing the whole graph again for each file. Each file still makes its own
+    // databases, queue prefixes, buckets and folders; what a module keeps for the process (the
+    // secrets to redact) is forgotten between files (packages/services/src/testing/forget-secrets.ts).
+    isolate: false,
     // On with `npm test` (--coverage). It counts code run inside the test processes; the API and
     // worker processes that the end-to-end tests spawn are not measured.
     coverage: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { Redactor, redactSecrets, secretsOf } from './secrets.js';
+import { forgetSecrets, Redactor, redactSecrets, secretsOf } from './secrets.js';
 
 describe('Redactor', () => {
   const redactor = new Redactor(['s3cret-token', 'to/k en', 'pässwörd']);
@@ -75,5 +75,14 @@ describe('the secrets of a configuration', () => {
       DATABASE_URL: 'mysql://strongbox:db-pass-2@db/x',
     });
     expect(redactSecrets(text)).toBe('mysql://strongbox:[REDACTED]@db/x with [REDACTED] and [REDACTED]');
+  });
+
+  it('are all forgotten by forgetSecrets, and those of a configuration loaded after are taken out again', () => {
+    loadConfig({ API_TOKENS: 'forgotten-token-1' });
+    expect(redactSecrets('a forgotten-token-1')).toBe('a [REDACTED]');
+    forgetSecrets();
+    expect(redactSecrets('a forgotten-token-1')).toBe('a forgotten-token-1');
+    loadConfig({ API_TOKENS: 'later-token-2' });
+    expect(redactSecrets('forgotten-token-1 later-token-2')).toBe('forgotten-token-1 [REDACTED]');
   });
 });

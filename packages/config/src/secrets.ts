@@ -236,6 +236,16 @@ export function keepSecret(...secrets: string[]): void {
 }
 
 /**
+ * Forgets every secret {@link keepSecret} was given. For a process that loads one configuration
+ * after another and is done with the first: the test suite runs many files in one process, and
+ * one file's secrets must not be cut out of another file's texts.
+ */
+export function forgetSecrets(): void {
+  known.clear();
+  redactor = new Redactor([]);
+}
+
+/**
  * `text` without any secret of the configuration this process loaded (tokens, the metrics token,
  * the passwords of DATABASE_URL and REDIS_URL), in any of the forms {@link Redactor} knows. The one
  * rule every log line, log row and error answer goes through.
