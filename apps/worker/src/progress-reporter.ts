@@ -46,7 +46,8 @@ export function createProgressReporter(options: ProgressReporterOptions) {
      * retention), not the ones of up to an interval before.
      */
     async flush(): Promise<void> {
-      await writing;
+      // A report may start a write while this waits: wait for that one too, never write beside it.
+      while (writing) await writing;
       if (!pending) return;
       writing = flush().finally(() => {
         writing = null;
