@@ -5,7 +5,7 @@ import { isTerminal, type JobStatus } from '@strongbox/contract';
 import { tryLockFolder } from '@strongbox/worker';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { call, makeFolder, type Stack, startStack, waitFor, waitForJob } from './stack.js';
+import { call, holdUntilFile, makeFolder, type Stack, startStack, waitFor, waitForJob } from './stack.js';
 import { expectSameTree } from './tree.js';
 
 let stack: Stack;
@@ -16,9 +16,10 @@ beforeAll(async () => {
   // The folder `progress` has an after hook that waits until the file `release` exists.
   hooksDir = await mkdtemp(path.join(tmpdir(), 'strongbox-hooks-'));
   release = path.join(hooksDir, 'release');
-  const wait = ['/bin/sh', '-c', 'while [ ! -e "$RELEASE" ]; do sleep 0.05; done'];
   const hooks = {
-    hooks: [{ folder: 'progress', after: wait, timeoutSeconds: 120, env: { RELEASE: release } }],
+    hooks: [
+      { folder: 'progress', after: holdUntilFile('RELEASE'), timeoutSeconds: 120, env: { RELEASE: release } },
+    ],
   };
   await writeFile(path.join(hooksDir, 'hooks.json'), JSON.stringify(hooks));
   stack = await startStack({

@@ -193,6 +193,14 @@ export async function waitForJob(stack: Stack, id: string, timeoutMs = 60_000): 
   return job;
 }
 
+/**
+ * A command for a hook of HOOKS_FILE that holds its job until the file named by the hook's variable
+ * `variable` exists: a test lets the job go on by creating that file.
+ */
+export function holdUntilFile(variable: string): string[] {
+  return ['/bin/sh', '-c', `while [ ! -e "$${variable}" ]; do sleep 0.05; done`];
+}
+
 /** Writes `files` (relative path → content) into `SOURCE_ROOT/folder`; answers the folder's path. */
 export async function makeFolder(
   stack: Stack,

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { call, makeFolder, type Stack, startStack, waitFor, waitForJob } from '../stack.js';
+import { call, holdUntilFile, makeFolder, type Stack, startStack, waitFor, waitForJob } from '../stack.js';
 import { CLI_BIN } from './run-cli.js';
 
 // The CLI in a real terminal: tmux runs it in a pane, capture-pane reads the screen. The folder
@@ -21,17 +21,12 @@ beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'strongbox-tmux-'));
   releaseBefore = path.join(scratch, 'release-before');
   releaseAfter = path.join(scratch, 'release-after');
-  const waitForFile = (variable: string) => [
-    '/bin/sh',
-    '-c',
-    `while [ ! -e "$${variable}" ]; do sleep 0.05; done`,
-  ];
   const hooks = {
     hooks: [
       {
         folder: 'moving',
-        before: waitForFile('RELEASE_BEFORE'),
-        after: waitForFile('RELEASE_AFTER'),
+        before: holdUntilFile('RELEASE_BEFORE'),
+        after: holdUntilFile('RELEASE_AFTER'),
         timeoutSeconds: 120,
         env: { RELEASE_BEFORE: releaseBefore, RELEASE_AFTER: releaseAfter },
       },
