@@ -15,8 +15,38 @@ import {
 import { cleanupRedisPrefix, createTestDatabase, testPrefix } from '@strongbox/services/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { expect, inject, vi } from 'vitest';
+import { afterEach, expect, inject, vi } from 'vitest';
 import { type AppDeps, type BuildAppOptions, buildApp } from '../app.js';
+
+/**
+ * Test apps and scratch folders for the tests of a file or a describe block (call it there): each
+ * is closed or removed after its test, whatever the test did, in the reverse order of making.
+ */
+export function useTestApps(defaults: Omit<TestAppOptions, 'env'> = {}) {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const afterTest = (cleanup: () => Promise<unknown>) => {
+    cleanups.push(cleanup);
+  };
+  return {
+    /** An app of {@link startTestApp} with `env` over the defaults, closed after the test. */
+    async app(env: Record<string, string> = {}, options: Omit<TestAppOptions, 'env'> = {}): Promise<TestApp> {
+      const t = await startTestApp({ ...defaults, ...options, env });
+      afterTest(() => t.close());
+      return t;
+    },
+    /** A new empty folder, removed after the test. */
+    async directory(prefix = 'strongbox-api-test-'): Promise<string> {
+      const dir = await mkdtemp(path.join(tmpdir(), prefix));
+      afterTest(() => rm(dir, { recursive: true, force: true }));
+      return dir;
+    },
+    /** Runs `cleanup` after the test, before what was made earlier is cleaned up. */
+    afterTest,
+  };
+}
 
 /** Options for {@link startTestApp}. */
 export interface TestAppOptions {

@@ -1,33 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkS3 } from '@strongbox/services/testing';
 import { initRepository } from '@strongbox/storage';
 import { createTestBucket, s3RepositoryEnv, TEST_SCRYPT, type TestBucket } from '@strongbox/storage/testing';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../testing/test-app.js';
+import { describe, expect, inject, it } from 'vitest';
+import { type TestApp, useTestApps } from '../../testing/test-app.js';
 
 const s3 = checkS3({ ci: process.env.CI === 'true', endpoint: inject('s3Endpoint') });
 const PASSWORD = 'ready-password-4821';
 
 describe('GET /ready with an object repository', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function app(env: Record<string, string>): Promise<TestApp> {
-    const t = await startTestApp({ env, repositoryCheckMs: 0 });
-    cleanups.push(() => t.close());
-    return t;
-  }
-
-  async function directory(): Promise<string> {
-    const dir = await mkdtemp(path.join(tmpdir(), 'strongbox-ready-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    return dir;
-  }
+  const { app, directory: scratchDir, afterTest } = useTestApps({ repositoryCheckMs: 0 });
+  const directory = () => scratchDir('strongbox-ready-');
 
   async function ready(t: TestApp): Promise<{ statusCode: number; body: string }> {
     const response = await t.app.inject({ method: 'GET', url: '/ready' });
@@ -64,8 +49,7 @@ describe('GET /ready with an object repository', () => {
 
   it("keeps the repository's answer for repositoryCheckMs: a repository created meanwhile shows only after it", async () => {
     const dir = await directory();
-    const t = await startTestApp({ env: fileEnv(dir), repositoryCheckMs: 3_600_000 });
-    cleanups.push(() => t.close());
+    const t = await app(fileEnv(dir), { repositoryCheckMs: 3_600_000 });
     expect((await ready(t)).statusCode).toBe(503);
     if (t.config.repository.kind !== 'object') throw new Error('not an object repository');
     await initRepository(t.config.repository, { scrypt: TEST_SCRYPT });
@@ -111,7 +95,7 @@ describe('GET /ready with an object repository', () => {
     const endpoint = s3.run ? s3.endpoint : '';
     async function bucket(): Promise<TestBucket> {
       const made = await createTestBucket(endpoint);
-      cleanups.push(() => made.remove());
+      afterTest(() => made.remove());
       return made;
     }
 

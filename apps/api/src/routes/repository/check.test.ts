@@ -1,27 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { finishJob, startJob } from '@strongbox/db';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ISO_DATE, startTestApp, type TestApp } from '../../testing/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { ISO_DATE, type TestApp, useTestApps } from '../../testing/test-app.js';
 
 const PASSWORD = 'check-route-password-4471';
 
 describe('POST /repository/check', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function app(env: Record<string, string> = {}): Promise<TestApp> {
-    const t = await startTestApp({ env });
-    cleanups.push(() => t.close());
-    return t;
-  }
+  const { app, directory } = useTestApps();
 
   async function objectApp(): Promise<TestApp> {
-    const dir = await mkdtemp(path.join(tmpdir(), 'strongbox-check-route-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await directory('strongbox-check-route-');
     return app({ REPOSITORY_URL: `file://${dir}/repo`, REPOSITORY_PASSWORD: PASSWORD });
   }
 

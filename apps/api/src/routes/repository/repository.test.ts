@@ -1,25 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileStore, ObjectRepository } from '@strongbox/engine/object';
 import { initRepository } from '@strongbox/storage';
 import { TEST_SCRYPT } from '@strongbox/storage/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../testing/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApps } from '../../testing/test-app.js';
 
 const PASSWORD = 'rebuild-route-password-5517';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function app(env: Record<string, string> = {}): Promise<TestApp> {
-  const t = await startTestApp({ env });
-  cleanups.push(() => t.close());
-  return t;
-}
+const { app, directory, afterTest } = useTestApps();
 
 describe('POST /repository/rebuild', () => {
   it('answers 409 NOT_OBJECT_REPOSITORY on the local tree, and records nothing', async () => {
@@ -38,8 +28,7 @@ describe('POST /repository/rebuild', () => {
   });
 
   it('answers 503 REPOSITORY_NOT_FOUND where no repository was created, and writes nothing there', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'strongbox-rebuild-route-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await directory('strongbox-rebuild-route-');
     const t = await app({ REPOSITORY_URL: `file://${dir}`, REPOSITORY_PASSWORD: PASSWORD });
     const response = await t.app.inject({ method: 'POST', url: '/repository/rebuild' });
     expect(response.statusCode).toBe(503);
@@ -48,15 +37,14 @@ describe('POST /repository/rebuild', () => {
   });
 
   it("lists the repository's snapshots as succeeded backup jobs per folder, and adds nothing the second time", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'strongbox-rebuild-route-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await directory('strongbox-rebuild-route-');
     const t = await app({ REPOSITORY_URL: `file://${dir}/repo`, REPOSITORY_PASSWORD: PASSWORD });
     if (t.config.repository.kind !== 'object') throw new Error('not an object repository');
     await initRepository(t.config.repository, { scrypt: TEST_SCRYPT });
 
     // Snapshots made by another stack, whose database this one never saw.
     const store = await FileStore.open(path.join(dir, 'repo'));
-    cleanups.push(() => store.close());
+    afterTest(() => store.close());
     const elsewhere = new ObjectRepository(store, { password: PASSWORD });
     const sourceRoot = t.config.sourceRoot;
     const backUp = async (folder: string, file: string, content: string, day: number) => {
@@ -111,8 +99,7 @@ describe('POST /repository/prune', () => {
   });
 
   it('answers 202 with a queued prune job of the whole repository, and the same job to a second request while it is queued', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'strongbox-prune-route-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await directory('strongbox-prune-route-');
     const t = await app({ REPOSITORY_URL: `file://${dir}/repo`, REPOSITORY_PASSWORD: 'prune-route-2231' });
 
     const first = await t.app.inject({ method: 'POST', url: '/repository/prune' });
