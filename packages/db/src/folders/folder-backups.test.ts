@@ -10,26 +10,12 @@ import {
   migrate,
   startJob,
 } from '../index.js';
+import { backupSuccess } from '../testing/backup-success.js';
 import { migrateBefore } from '../testing/migrate-before.js';
 import { useMigratedDatabase } from '../testing/migrated-database.js';
 
 const fixture = useMigratedDatabase();
 
-const success = (snapshot: string) => ({
-  status: 'succeeded' as const,
-  kind: 'backup' as const,
-  result: {
-    snapshot,
-    files: 1,
-    bytes: 1,
-    copiedFiles: 1,
-    copiedBytes: 1,
-    linkedFiles: 0,
-    skipped: 0,
-    warnings: [],
-    durationMs: 1,
-  },
-});
 const failure = (code: string) => ({ status: 'failed' as const, error: { code, message: `${code}: test` } });
 
 /** Runs a backup of `folder` to the given end, as a worker does; answers when it ended. */
@@ -42,10 +28,10 @@ async function backup(folder: string, end: Parameters<typeof finishJob>[2]): Pro
 
 describe('per-folder backup times and failures by code (migration 0011)', () => {
   it('keeps the newest success and the newest failure of each folder, and counts failures by kind and code', async () => {
-    const firstSuccess = await backup('f/a', success('f/a/1'));
+    const firstSuccess = await backup('f/a', backupSuccess('f/a/1'));
     expect(firstSuccess.getTime()).toBeGreaterThan(0);
     const failedAt = await backup('f/a', failure('NO_SPACE'));
-    const lastSuccess = await backup('f/a', success('f/a/2'));
+    const lastSuccess = await backup('f/a', backupSuccess('f/a/2'));
     const neverOk = await backup('f/b', failure('NO_SUCH_DIRECTORY'));
     const cancelled = await insertJob(fixture.db, { kind: 'backup', folder: 'f/c' });
     await finishJob(fixture.db, cancelled.job.id, {
@@ -75,8 +61,8 @@ describe('per-folder backup times and failures by code (migration 0011)', () => 
   });
 
   it('lists at most the limit, the folders whose newest success is oldest first, and counts the rest', async () => {
-    await backup('f/d', success('f/d/1'));
-    await backup('f/e', success('f/e/1'));
+    await backup('f/d', backupSuccess('f/d/1'));
+    await backup('f/e', backupSuccess('f/e/1'));
     const page = await listFolderBackups(fixture.db, 2);
     expect(page.folders.map((row) => row.folder)).toEqual(['f/b', 'f/a']);
     expect(page.omitted).toBe(2);

@@ -1,30 +1,15 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { finishJob, insertJob, insertSchedule, listJobs, listSnapshots, startJob } from '../index.js';
+import { backupSuccess } from '../testing/backup-success.js';
 import { useMigratedDatabase } from '../testing/migrated-database.js';
 
 const fixture = useMigratedDatabase();
 
-const success = (snapshot: string) => ({
-  status: 'succeeded' as const,
-  kind: 'backup' as const,
-  result: {
-    snapshot,
-    files: 1,
-    bytes: 1,
-    copiedFiles: 1,
-    copiedBytes: 1,
-    linkedFiles: 0,
-    skipped: 0,
-    warnings: [],
-    durationMs: 1,
-  },
-});
-
 async function backedUp(folder: string, snapshot: string): Promise<string> {
   const { job } = await insertJob(fixture.db, { kind: 'backup', folder });
   await startJob(fixture.db, job.id, 'test:1');
-  await finishJob(fixture.db, job.id, success(snapshot));
+  await finishJob(fixture.db, job.id, backupSuccess(snapshot));
   return job.id;
 }
 
