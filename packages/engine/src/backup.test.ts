@@ -447,4 +447,34 @@ describe('runBackup incremental', () => {
     expect(second).toMatchObject({ copiedFiles: 1, linkedFiles: 0 });
     expect(await fsp.readFile(path.join(ws.backup, second.snapshot, 'a.txt'), 'utf8')).toBe('aaaa');
   });
+
+  it('copies, leaving no link behind, when the previous snapshot file was replaced by a symlink or a directory', async () => {
+    await writeTree(ws.src, { 'f/a.txt': 'aaaa', 'f/b.txt': 'bbbb', 'f/c.txt': 'cccc' });
+    const first = await backup();
+    const old = (name: string) => path.join(ws.backup, first.snapshot, name);
+    const c = await fsp.stat(old('c.txt'));
+    // Same size, another mtime: the manifest's record no longer holds.
+    await fsp.utimes(old('c.txt'), c.atime, new Date(c.mtimeMs + 5_000));
+    await writeTree(path.join(ws.dir, 'outside'), { 'secret.txt': 'SECRET' });
+    await fsp.rm(old('a.txt'));
+    await fsp.symlink(path.join(ws.dir, 'outside/secret.txt'), old('a.txt'));
+    await fsp.rm(old('b.txt'));
+    await fsp.mkdir(old('b.txt'));
+
+    const second = await backup({ jobId: 'job-2' });
+    expect(second).toMatchObject({ files: 3, copiedFiles: 3, linkedFiles: 0 });
+    const snap = (name: string) => path.join(ws.backup, second.snapshot, name);
+    for (const [name, text] of [
+      ['a.txt', 'aaaa'],
+      ['b.txt', 'bbbb'],
+      ['c.txt', 'cccc'],
+    ]) {
+      const st = await fsp.lstat(snap(name));
+      expect({ name, file: st.isFile(), links: st.nlink }).toEqual({ name, file: true, links: 1 });
+      expect(await fsp.readFile(snap(name), 'utf8')).toBe(text);
+    }
+    // The previous snapshot's files are as they were left, with no second name.
+    expect((await fsp.stat(old('c.txt'))).nlink).toBe(1);
+    expect((await fsp.lstat(old('a.txt'))).isSymbolicLink()).toBe(true);
+  });
 });
