@@ -468,7 +468,7 @@ describe('runBackup incremental', () => {
       ['a.txt', 'aaaa'],
       ['b.txt', 'bbbb'],
       ['c.txt', 'cccc'],
-    ]) {
+    ] as const) {
       const st = await fsp.lstat(snap(name));
       expect({ name, file: st.isFile(), links: st.nlink }).toEqual({ name, file: true, links: 1 });
       expect(await fsp.readFile(snap(name), 'utf8')).toBe(text);

@@ -190,6 +190,29 @@ describe('object repository', () => {
     expect(await names(store, '')).toEqual(['snapshots/left-over']);
   });
 
+  it('opens a repository whose config appears between its read and the listing (one made meanwhile)', async () => {
+    const config = await store.get('config');
+    await store.delete('config');
+    // The first read finds no config; the repository is completed before the store is listed.
+    let reads = 0;
+    const racing: ObjectStore = {
+      put: (name, bytes) => store.put(name, bytes),
+      putIfAbsent: (name, bytes) => store.putIfAbsent(name, bytes),
+      getRange: (name, offset, length) => store.getRange(name, offset, length),
+      head: (name) => store.head(name),
+      list: (prefix) => store.list(prefix),
+      delete: (name) => store.delete(name),
+      get: async (name) => {
+        if (name !== 'config' || reads++ > 0) return store.get(name);
+        const missing = await rejectionOf(store.get(name));
+        await store.put('config', config);
+        throw missing;
+      },
+    };
+    await new ObjectRepository(racing, { password: PASSWORD }).probe();
+    expect(reads).toBe(2);
+  });
+
   it('refuses a password that opens no key with WRONG_PASSWORD', async () => {
     await repository.open();
     const other = new ObjectRepository(store, { password: 'wrong horse' });

@@ -419,18 +419,25 @@ export async function openKeys(
   store: ObjectStore,
   password: string,
 ): Promise<{ config: RepositoryConfig; keys: MasterKeys; keyId: string }> {
-  const configBytes = await store.get('config').catch(orNull);
+  let configBytes = await store.get('config').catch(orNull);
   if (configBytes === null) {
+    let held: string | undefined;
     for await (const { name } of store.list('')) {
+      held = name;
+      break;
+    }
+    if (held === undefined)
+      throw new EngineError(
+        'REPOSITORY_NOT_FOUND',
+        `No repository at ${nameOf(store)}: create one with \`npm run repository -- init\``,
+      );
+    // Objects, but no config when it was read: a repository made since has one now.
+    configBytes = await store.get('config').catch(orNull);
+    if (configBytes === null)
       throw new EngineError(
         'UNKNOWN_LAYOUT',
-        `The store holds objects (${name}) but no config: it is not a repository`,
+        `The store holds objects (${held}) but no config: it is not a repository`,
       );
-    }
-    throw new EngineError(
-      'REPOSITORY_NOT_FOUND',
-      `No repository at ${nameOf(store)}: create one with \`npm run repository -- init\``,
-    );
   }
   const config = decodeConfig(configBytes);
   let wrong: unknown;
