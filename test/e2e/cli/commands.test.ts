@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '@strongbox/services';
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFolder, type Stack } from '../stack.js';
 import { linesOf, runCli, startCli, waitForOutput } from './run-cli.js';
@@ -327,6 +328,32 @@ describe('strongbox verify and restore', () => {
   });
 });
 
+describe('strongbox prune and check on the local tree', () => {
+  it.each([
+    ['prune', ['prune', '--wait'], 'there is nothing to prune'],
+    ['check', ['check', '--read-data', '--wait'], 'it has no object repository to check'],
+  ])(
+    '%s exits 2 with the API 409 NOT_OBJECT_REPOSITORY, and no job is recorded',
+    async (kind, args, what) => {
+      const [before] = await stack.db.query<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM backup_job WHERE kind = ?',
+        [kind],
+      );
+      const run = await runCli(args, env);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        `strongbox: 409 NOT_OBJECT_REPOSITORY: This deployment keeps its snapshots in the local tree (REPOSITORY_URL is unset): ${what}\n`,
+      );
+      const [after] = await stack.db.query<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM backup_job WHERE kind = ?',
+        [kind],
+      );
+      expect(Number(after[0]?.n)).toBe(Number(before[0]?.n));
+    },
+  );
+});
+
 describe('strongbox logs', () => {
   // 2,500 rows on a day of their own: three pages of the API (1,000 at most each).
   const DAY = '2001-02-03';
@@ -466,7 +493,19 @@ describe('an API that cannot answer', () => {
 });
 
 describe('usage', () => {
-  const COMMANDS = ['backup', 'status', 'list', 'cancel', 'verify', 'restore', 'logs', 'stats', 'schedules'];
+  const COMMANDS = [
+    'backup',
+    'status',
+    'list',
+    'cancel',
+    'verify',
+    'restore',
+    'prune',
+    'check',
+    'logs',
+    'stats',
+    'schedules',
+  ];
 
   it('--help lists every command and the exit codes', async () => {
     const run = await runCli(['--help']);

@@ -6,6 +6,7 @@ import { registerFolders } from './folders.js';
 import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
 import { registerPolicy } from './policy.js';
+import { registerRepository } from './repository.js';
 import { registerRestore } from './restore.js';
 import { registerSchedules } from './schedules/index.js';
 import { registerSnapshots } from './snapshots.js';
@@ -26,6 +27,7 @@ export const COMMANDS: ((program: Command, io: Io) => void)[] = [
   registerSnapshots,
   registerVerify,
   registerRestore,
+  registerRepository,
   registerLogs,
   registerStats,
   registerSchedules,

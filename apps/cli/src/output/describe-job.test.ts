@@ -39,7 +39,7 @@ describe('describeJob', () => {
       },
     });
     expect(describeJob(job)).toBe(
-      `check ${ID} : succeeded, 1 finding, 12 packs (2 read whole), 1 orphan pack of 2.0 KiB, 95 ms`,
+      `check ${ID} the repository: succeeded, 1 finding, 12 packs (2 read whole), 1 orphan pack of 2.0 KiB, 95 ms`,
     );
   });
 

@@ -8,8 +8,8 @@ import { warningsOf } from './warnings.js';
  * terminal one as its summary, and a failed job's line goes to stderr.
  */
 export function describeJob(job: Job): string {
-  // A prune's folder is "": the whole repository.
-  const of = job.kind === 'prune' ? 'the repository' : job.folder;
+  // A prune's and a check's folder is "": the whole repository.
+  const of = job.folder === '' ? 'the repository' : job.folder;
   return `${job.kind} ${job.id} ${of}: ${job.status}${detailOf(job)}`;
 }
 
