@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -168,11 +169,11 @@ describe('strongbox status', () => {
   });
 
   it('exits 2 for an unknown id, with the API 404', async () => {
-    const run = await runCli(['status', '00000000-0000-4000-8000-000000000000'], env);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe(
-      'strongbox: 404 NOT_FOUND: There is no job with id "00000000-0000-4000-8000-000000000000"\n',
-    );
+    // An id no test of this file records (the paged list's rows have ids of their own).
+    const unknown = randomUUID();
+    const run = await runCli(['status', unknown], env);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toBe(`strongbox: 404 NOT_FOUND: There is no job with id "${unknown}"\n`);
   });
 });
 
@@ -213,7 +214,7 @@ describe('strongbox list', () => {
     // 1,005 ended jobs of one folder, written straight into the stack's database: more than the
     // API gives in one page (1,000), and none that a worker would pick up.
     const rows = Array.from({ length: 1005 }, (_, i) => [
-      `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`,
       'backup',
       'paged/list',
       'failed',
@@ -241,7 +242,7 @@ describe('strongbox list', () => {
     const lines = linesOf(text.stdout);
     expect(lines).toHaveLength(1 + 1003);
     expect(lines[1]).toBe(
-      `00000000-0000-4000-8000-000000001004  backup   failed     2001-02-03T04:05:06.000Z  paged/list            IO_ERROR`,
+      `00000000-0000-4000-9000-000000001004  backup   failed     2001-02-03T04:05:06.000Z  paged/list            IO_ERROR`,
     );
   });
 
