@@ -5,6 +5,7 @@
 //   { url, s3, password, scrypt, packTarget, sourceRoot, folder, jobId, packs }
 import { ObjectRepository } from '@strongbox/engine/object';
 import { storeFromUrl } from '../../dist/index.js';
+import { forever } from './forever.mjs';
 
 process.once('message', async (options) => {
   const store = await storeFromUrl(options.url, options.s3);
@@ -13,10 +14,10 @@ process.once('message', async (options) => {
     put: async (name, bytes) => {
       if (!name.startsWith('data/')) return store.put(name, bytes);
       // Packs upload while the backup reads on: those past the `packs`-th are never stored.
-      if (++started > options.packs) return new Promise(() => {});
+      if (++started > options.packs) return forever();
       await store.put(name, bytes);
       process.send({ pack: name });
-      if (started === options.packs) await new Promise(() => {});
+      if (started === options.packs) await forever();
     },
     putIfAbsent: (name, bytes) => store.putIfAbsent(name, bytes),
     get: (name) => store.get(name),

@@ -6,6 +6,7 @@
 import { catalogBlobIndex, connectDatabase, pruneCatalog } from '@strongbox/db';
 import { ObjectRepository } from '@strongbox/engine/object';
 import { storeFromUrl } from '../../dist/index.js';
+import { forever } from './forever.mjs';
 
 process.once('message', async (options) => {
   const store = await storeFromUrl(options.url, options.s3);
@@ -18,7 +19,7 @@ process.once('message', async (options) => {
     hooks: {
       at: async (point, detail) => {
         process.send({ point, detail });
-        if (point === options.stopAt) await new Promise(() => {});
+        if (point === options.stopAt) await forever();
       },
     },
   });
